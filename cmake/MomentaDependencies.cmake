@@ -1,0 +1,13 @@
+# Dependencies come from Debian packages (see README): nothing is downloaded at build time.
+find_package(Threads REQUIRED)
+find_package(OpenMP REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(dnnl REQUIRED CONFIG)
+find_package(nlohmann_json REQUIRED CONFIG)
+find_package(CLI11 REQUIRED CONFIG)
+if(MOMENTA_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(MOMENTA_BUILD_BENCH)
+  find_package(benchmark REQUIRED CONFIG)
+endif()

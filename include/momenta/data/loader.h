@@ -1,0 +1,91 @@
+// DataLoader: batches of a Dataset in a seeded per-epoch order, prepared ahead of the consumer
+// by a background thread.
+//
+// NOTE [data order]: epoch e visits random_permutation(N, seed, e) when shuffling and 0..N-1
+// otherwise, so (seed, epoch, batch index) fixes every batch: a resumed run calls
+// start_epoch(e, first_batch) and sees the same batches as the run that wrote the checkpoint.
+// Prefetching changes when a batch is gathered, never what it holds.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "momenta/data/dataset.h"
+#include "momenta/tensor.h"
+
+namespace momenta::data {
+
+struct LoaderOptions {
+  int64_t batch_size = 64;
+  bool shuffle = true;
+  bool drop_last = false;  // drop a last batch smaller than batch_size
+  uint64_t seed = 0;
+  bool prefetch = true;  // gather batches on a background thread
+};
+
+struct Batch {
+  Tensor images;  // float32 [B, C, H, W] on the CPU
+  Tensor labels;  // int64 [B]
+  int64_t index = 0;  // position of the batch in its epoch
+};
+
+class DataLoader {
+ public:
+  // The dataset must outlive the loader. Throws ValueError for batch_size < 1.
+  DataLoader(const Dataset& dataset, LoaderOptions options);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  // Begins epoch `epoch` at batch `first_batch` (0 unless resuming), abandoning any epoch in
+  // progress.
+  void start_epoch(int64_t epoch, int64_t first_batch = 0);
+  // The next batch of the epoch into `out`; false when the epoch is over. An exception thrown by
+  // the dataset is rethrown here, at the batch that failed. Throws Error before any start_epoch.
+  bool next(Batch& out);
+
+  int64_t num_batches() const;
+  int64_t epoch() const { return epoch_; }
+  const LoaderOptions& options() const { return options_; }
+  // The sample order of the current epoch.
+  const std::vector<int64_t>& order() const { return order_; }
+
+ private:
+  // A batch handed to the worker: the tensors stay in pending_ and the worker only writes
+  // through these pointers, so every Tensor is created and destroyed on the consumer's thread
+  // (the allocator need not be thread-safe).
+  struct Job {
+    int64_t index;
+    float* images;
+    int64_t* labels;
+  };
+
+  Batch make_batch(int64_t index) const;
+  void fill(int64_t index, float* images, int64_t* labels) const;
+  void schedule_next();
+  void stop_worker();
+  void worker_loop();
+
+  const Dataset& dataset_;
+  LoaderOptions options_;
+  int64_t epoch_ = -1;
+  std::vector<int64_t> order_;
+  int64_t next_batch_ = 0;      // the next batch next() returns
+  int64_t next_schedule_ = 0;   // the next batch to hand to the worker
+  std::deque<Batch> pending_;   // scheduled batches, in order; consumer thread only
+
+  std::thread worker_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;        // guarded by mutex_
+  int64_t filled_until_ = 0;    // batches before this index are filled; guarded by mutex_
+  std::exception_ptr error_;    // guarded by mutex_
+  bool stop_ = false;           // guarded by mutex_
+};
+
+}  // namespace momenta::data

@@ -1,0 +1,57 @@
+// Per-element optimizer update rules, shared by the CPU loop and the CUDA kernels
+// (STYLE habit 2: the math apart from the traversal). Each function updates one parameter
+// element and its state in place. The contract for every rule is shared/OPTIMIZERS.md; the
+// section is named at each rule. The operation order follows the reference code so float64
+// runs match the golden trajectories to ~1e-13.
+#pragma once
+
+#include <cmath>
+
+#include "momenta/kernels/common.h"
+
+namespace momenta::kernels {
+
+// OPTIMIZERS.md Sections 1-3: SGD, heavy ball (PyTorch form) and Nesterov.
+// `first` is true on the group's first step (the buffer is set to g, dampening not applied).
+template <class T>
+struct SgdParams {
+  T lr, momentum, dampening, weight_decay;
+  bool nesterov, first;
+};
+
+template <class T>
+MOMENTA_HD void sgd_update(T& p, T g, T& buf, const SgdParams<T>& h) {
+  if (h.weight_decay != T(0)) g = g + h.weight_decay * p;
+  if (h.momentum != T(0)) {
+    buf = h.first ? g : buf * h.momentum + (T(1) - h.dampening) * g;
+    g = h.nesterov ? g + h.momentum * buf : buf;
+  }
+  p = p - h.lr * g;
+}
+
+// OPTIMIZERS.md Sections 6-8: Adam (L2 decay), AdamW (decoupled decay), AMSGrad.
+// step_size = lr / (1 - b1^t), inv_sqrt_bc2 = 1 / sqrt(1 - b2^t), computed once per step.
+template <class T>
+struct AdamParams {
+  T lr, beta1, beta2, eps, weight_decay, step_size, sqrt_bc2;
+  bool decoupled, amsgrad;
+};
+
+template <class T>
+MOMENTA_HD void adam_update(T& p, T g, T& m, T& v, T* vmax, const AdamParams<T>& h) {
+  if (h.weight_decay != T(0)) {
+    if (h.decoupled) p = p * (T(1) - h.lr * h.weight_decay);
+    else g = g + h.weight_decay * p;
+  }
+  m = m * h.beta1 + (T(1) - h.beta1) * g;
+  v = v * h.beta2 + (T(1) - h.beta2) * g * g;
+  T vv = v;
+  if (h.amsgrad) {
+    *vmax = *vmax >= v ? *vmax : v;
+    vv = *vmax;
+  }
+  const T denom = std::sqrt(vv) / h.sqrt_bc2 + h.eps;
+  p = p - h.step_size * (m / denom);
+}
+
+}  // namespace momenta::kernels

@@ -1,0 +1,74 @@
+// Philox 4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011).
+// A counter-based generator: output = bijection(counter, key), so element i of any fill can be
+// computed independently, in any order, on any device, with the same result.
+//
+// NOTE [Philox streams]: a Generator holds (seed, offset). A fill of n elements uses counter
+// blocks offset .. offset + ceil(n/4) - 1 and then advances offset past them. Element i uses
+// block offset + i/4, lane i%4. Normals use Box-Muller on lane pairs (0,1) and (2,3).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "momenta/kernels/common.h"
+
+namespace momenta::kernels {
+
+struct Philox4 {
+  uint32_t v[4];
+};
+
+MOMENTA_HD void philox_mulhilo(uint32_t a, uint32_t b, uint32_t& hi, uint32_t& lo) {
+  const uint64_t p = static_cast<uint64_t>(a) * static_cast<uint64_t>(b);
+  hi = static_cast<uint32_t>(p >> 32);
+  lo = static_cast<uint32_t>(p);
+}
+
+// One Philox 4x32-10 block for counter (c0..c3) and key (k0, k1).
+MOMENTA_HD Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+  constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
+  constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+  for (int round = 0; round < 10; ++round) {
+    uint32_t hi0, lo0, hi1, lo1;
+    philox_mulhilo(kM0, c0, hi0, lo0);
+    philox_mulhilo(kM1, c2, hi1, lo1);
+    const uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
+    c0 = n0;
+    c1 = lo1;
+    c2 = n2;
+    c3 = lo0;
+    k0 += kW0;
+    k1 += kW1;
+  }
+  return Philox4{{c0, c1, c2, c3}};
+}
+
+// The block used by element `i` of a fill that starts at counter block `offset`.
+MOMENTA_HD Philox4 philox_block(uint64_t seed, uint64_t offset, uint64_t i) {
+  const uint64_t block = offset + i / 4;
+  return philox4x32_10(static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), 0u, 0u,
+                       static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+}
+
+// Uniform in [0, 1), exact in double.
+MOMENTA_HD double philox_to_unit(uint32_t x) { return static_cast<double>(x) * (1.0 / 4294967296.0); }
+
+// Element i of a uniform fill, in [0, 1).
+MOMENTA_HD double philox_uniform(uint64_t seed, uint64_t offset, uint64_t i) {
+  const Philox4 r = philox_block(seed, offset, i);
+  return philox_to_unit(r.v[i % 4]);
+}
+
+// Element i of a standard-normal fill (Box-Muller on the lane pair that holds i).
+MOMENTA_HD double philox_normal(uint64_t seed, uint64_t offset, uint64_t i) {
+  const Philox4 r = philox_block(seed, offset, i);
+  const unsigned lane = static_cast<unsigned>(i % 4);
+  const unsigned pair = lane & ~1u;
+  const double u1 = (static_cast<double>(r.v[pair]) + 1.0) * (1.0 / 4294967296.0);  // (0, 1]
+  const double u2 = philox_to_unit(r.v[pair + 1]);
+  const double radius = std::sqrt(-2.0 * std::log(u1));
+  const double angle = 6.283185307179586476925286766559 * u2;
+  return (lane & 1u) ? radius * std::sin(angle) : radius * std::cos(angle);
+}
+
+}  // namespace momenta::kernels

@@ -1,0 +1,72 @@
+// The optimizer interface (DESIGN "Optimizers"). An optimizer updates a model's parameter
+// arena in one fused pass per parameter group; its state lives in flat tensors of the arena's
+// size, created lazily on the first step. Hyperparameters are runtime data: a schedule changes
+// a group's "lr" between steps without rebuilding anything.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "momenta/nn/arena.h"
+#include "momenta/tensor.h"
+
+namespace momenta::optim {
+
+// Values of named hyperparameters. Scalars are one number; pairs such as betas two; booleans 0/1.
+using HyperParams = std::map<std::string, std::vector<double>>;
+
+// What the trainer knows about the step being taken.
+struct StepInfo {
+  double loss = std::numeric_limits<double>::quiet_NaN();  // the batch loss F (ECDSep, BBI need it)
+  int64_t step = 0;                                         // global step count, from 0
+};
+
+// A range [begin, end) of the arena with its own hyperparameters (e.g. no decay on biases).
+struct ParamGroup {
+  int64_t begin = 0, end = 0;
+  HyperParams hp;
+  int64_t t = 0;  // steps taken by this group
+};
+
+class Optimizer {
+ public:
+  // Groups default to one covering the whole arena with `hp`.
+  Optimizer(const nn::ParamArena& arena, HyperParams hp, std::vector<ParamGroup> groups = {});
+  virtual ~Optimizer() = default;
+
+  virtual const char* name() const = 0;
+  void step(const StepInfo& info = {});
+  void zero_grad() { arena_->zero_grad(); }
+
+  std::vector<ParamGroup>& groups() { return groups_; }
+  const std::vector<ParamGroup>& groups() const { return groups_; }
+  double hp(const ParamGroup& g, const std::string& key, size_t i = 0) const;
+  void set_lr(double lr);  // every group
+  double lr() const { return hp(groups_.front(), "lr"); }
+
+  // Named state for checkpoints: flat tensors of the arena's size and per-group step counts.
+  std::vector<std::pair<std::string, Tensor>> state() const;
+  // Restores what state() returned (the layout must match); ValueError names a mismatch.
+  void load_state(const std::vector<std::pair<std::string, Tensor>>& state);
+  // Diagnostics the trainer logs (e.g. effective step size); empty by default.
+  virtual std::map<std::string, double> diagnostics() const { return {}; }
+
+  const nn::ParamArena& arena() const { return *arena_; }
+
+ protected:
+  // One fused pass over the group's range [g.begin, g.end) after g.t was incremented.
+  virtual void update_group(ParamGroup& g, const StepInfo& info) = 0;
+  // A zeroed flat state tensor named `key`, created on first use.
+  Tensor state_tensor(const std::string& key, double init = 0.0);
+
+ private:
+  const nn::ParamArena* arena_;
+  std::vector<ParamGroup> groups_;
+  std::vector<std::pair<std::string, Tensor>> state_;
+};
+
+}  // namespace momenta::optim

@@ -1,0 +1,38 @@
+// Shared pieces of the `momenta` subcommands: dataset lookup, model construction from a
+// description (used by train and by eval when it rebuilds a saved model).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "momenta/data/dataset.h"
+#include "momenta/nn/module.h"
+
+namespace momenta::cli {
+
+// The known datasets (fashion-mnist, mnist); ValueError lists them for anything else.
+void check_dataset_name(const std::string& name);
+// The data directory: `given` when set (must exist), else the first existing of
+// $MOMENTA_DATA/<name>, ./data/<name>, /usr/share/datasets/<name>. IOError names what was tried.
+std::string resolve_data_dir(const std::string& name, const std::string& given);
+
+struct ModelSpec {
+  std::string model = "mlp";
+  std::string hidden = "256,256";
+  std::string activation = "relu";
+  int64_t in_features = 784;
+  int64_t num_classes = 10;
+  std::map<std::string, std::string> to_metadata() const;
+  static ModelSpec from_metadata(const std::map<std::string, std::string>& meta, const std::string& path);
+};
+
+// Builds (but does not finalize) the model; ValueError for an unknown model name.
+std::shared_ptr<nn::Module> build_model(const ModelSpec& spec);
+
+// Registers the subcommands on the app.
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+
+}  // namespace momenta::cli

@@ -1,0 +1,59 @@
+// `momenta eval`: loads a saved model and reports its test loss and accuracy.
+#include <omp.h>
+
+#include <cstdio>
+
+#include "momenta/io/safetensors.h"
+#include "momenta/train/trainer.h"
+#include "momenta/optim/registry.h"
+#include "tools/cli_common.h"
+
+namespace momenta::cli {
+namespace {
+
+struct EvalArgs {
+  std::string checkpoint;
+  std::string data;
+  std::string data_dir;
+  int threads = 0;
+};
+
+// Evaluation needs no optimizer step, but the Trainer takes one; a zero-lr SGD does nothing.
+void run_eval(const EvalArgs& a) {
+  if (a.threads > 0) omp_set_num_threads(a.threads);
+  const io::SafetensorsFile file = io::load_safetensors(a.checkpoint);
+  const ModelSpec spec = ModelSpec::from_metadata(file.metadata, a.checkpoint);
+  std::string data = a.data;
+  if (data.empty()) {
+    auto it = file.metadata.find("dataset");
+    data = it != file.metadata.end() ? it->second : "fashion-mnist";
+  }
+  check_dataset_name(data);
+  auto model = build_model(spec);
+  model->finalize();
+  model->load_state_dict(file.tensors);
+  const data::ImageDataset test_set = data::load_mnist_like(resolve_data_dir(data, a.data_dir), data, false);
+  check<ValueError>(test_set.sample_numel() == spec.in_features, "the model takes ", spec.in_features,
+                    " inputs but ", data, " samples have ", test_set.sample_numel());
+  auto opt = optim::make_optimizer("sgd", model->arena(), std::map<std::string, std::string>{{"lr", "0"}});
+  train::TrainerOptions to;
+  to.progress = false;
+  train::Trainer trainer(*model, *opt, to);
+  const train::EvalResult r = trainer.evaluate(test_set);
+  std::printf("%s on %s test set (%lld samples): loss %.4f, accuracy %.2f%%\n", a.checkpoint.c_str(), data.c_str(),
+              static_cast<long long>(r.samples), r.loss, 100.0 * r.accuracy);
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* cmd = app.add_subcommand("eval", "Evaluate a saved model on a test set");
+  cmd->add_option("checkpoint", args->checkpoint, "model.safetensors written by `momenta train`")->required();
+  cmd->add_option("--data", args->data, "Dataset (default: the one the model was trained on)");
+  cmd->add_option("--data-dir", args->data_dir, "Directory with the IDX files");
+  cmd->add_option("--threads", args->threads, "OpenMP threads (0: all cores)");
+  cmd->callback([args] { run_eval(*args); });
+}
+
+}  // namespace momenta::cli

@@ -1,0 +1,117 @@
+// `momenta train`: trains a model on a dataset and saves it with its metrics.
+#include <omp.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "momenta/data/dataset.h"
+#include "momenta/io/safetensors.h"
+#include "momenta/optim/registry.h"
+#include "momenta/random.h"
+#include "momenta/train/trainer.h"
+#include "tools/cli_common.h"
+
+namespace momenta::cli {
+namespace {
+
+struct TrainArgs {
+  ModelSpec spec;
+  std::string data = "fashion-mnist";
+  std::string data_dir;
+  int64_t epochs = 10;
+  int64_t batch_size = 128;
+  std::string optim = "adam";
+  double lr = 1e-3;
+  std::vector<std::string> hp;
+  uint64_t seed = 0;
+  int threads = 0;
+  std::string out = "runs/mlp";
+  bool no_progress = false;
+};
+
+std::map<std::string, std::string> parse_hp(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    check<ValueError>(eq != std::string::npos && eq > 0, "--hp '", item, "': expected key=value, e.g. --hp betas=0.9,0.999");
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+void run_train(const TrainArgs& a) {
+  namespace fs = std::filesystem;
+  check_dataset_name(a.data);
+  const auto hp_given = [&] {
+    auto m = parse_hp(a.hp);
+    m.try_emplace("lr", std::to_string(a.lr));
+    return m;
+  }();
+  optim::optimizer_info(a.optim);  // unknown names fail before any data is read
+  if (a.threads > 0) omp_set_num_threads(a.threads);
+  const std::string dir = resolve_data_dir(a.data, a.data_dir);
+  std::printf("loading %s from %s\n", a.data.c_str(), dir.c_str());
+  const data::ImageDataset train_set = data::load_mnist_like(dir, a.data, true);
+  const data::ImageDataset test_set = data::load_mnist_like(dir, a.data, false);
+
+  manual_seed(a.seed);
+  ModelSpec spec = a.spec;
+  spec.in_features = train_set.sample_numel();
+  spec.num_classes = train_set.num_classes();
+  auto model = build_model(spec);
+  model->finalize();
+  auto opt = optim::make_optimizer(a.optim, model->arena(), hp_given);
+  std::printf("model %s, %lld parameters; optimizer %s (lr %g); %lld train / %lld test samples; %d threads\n",
+              model->describe().c_str(), static_cast<long long>(model->num_parameters()), a.optim.c_str(), opt->lr(),
+              static_cast<long long>(train_set.size()), static_cast<long long>(test_set.size()), omp_get_max_threads());
+
+  fs::create_directories(a.out);
+  train::TrainerOptions to;
+  to.epochs = a.epochs;
+  to.batch_size = a.batch_size;
+  to.seed = a.seed;
+  to.progress = !a.no_progress;
+  to.metrics_jsonl = a.out + "/metrics.jsonl";
+  to.metrics_csv = a.out + "/metrics.csv";
+  train::Trainer trainer(*model, *opt, to);
+  const auto results = trainer.fit(train_set, &test_set);
+  double seconds = 0;
+  for (const auto& r : results) seconds += r.seconds;
+
+  auto meta = spec.to_metadata();
+  meta["dataset"] = a.data;
+  meta["optimizer"] = a.optim;
+  meta["epochs"] = std::to_string(a.epochs);
+  meta["seed"] = std::to_string(a.seed);
+  const std::string path = a.out + "/model.safetensors";
+  io::save_safetensors(path, model->state_dict(), meta);
+  if (!results.empty()) {
+    std::printf("final test accuracy %.2f%% after %lld epochs (training time %.1f s); model saved to %s\n",
+                100.0 * results.back().test.accuracy, static_cast<long long>(a.epochs), seconds, path.c_str());
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a model and save it (model.safetensors, metrics.jsonl, metrics.csv)");
+  cmd->add_option("--model", args->spec.model, "Model architecture (mlp)")->capture_default_str();
+  cmd->add_option("--hidden", args->spec.hidden, "MLP hidden layer widths, comma-separated")->capture_default_str();
+  cmd->add_option("--activation", args->spec.activation, "relu, sigmoid, tanh, silu or gelu")->capture_default_str();
+  cmd->add_option("--data", args->data, "Dataset: fashion-mnist or mnist")->capture_default_str();
+  cmd->add_option("--data-dir", args->data_dir,
+                  "Directory with the IDX files (default: $MOMENTA_DATA/<data>, data/<data>, /usr/share/datasets/<data>)");
+  cmd->add_option("--epochs", args->epochs, "Training epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--optim", args->optim, "Optimizer name (see the registry; e.g. sgd, heavy_ball, adam)")->capture_default_str();
+  cmd->add_option("--lr", args->lr, "Learning rate")->capture_default_str();
+  cmd->add_option("--hp", args->hp, "Optimizer hyperparameter key=value (repeatable), e.g. --hp momentum=0.9");
+  cmd->add_option("--seed", args->seed, "Seed for initialisation and data order")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "OpenMP threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--out", args->out, "Output directory")->capture_default_str();
+  cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
+  cmd->callback([args] { run_train(*args); });
+}
+
+}  // namespace momenta::cli
