@@ -25,7 +25,9 @@ function(momenta_add_cuda_backend target)
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "52")
       set_target_properties(${target} PROPERTIES CUDA_ARCHITECTURES "80;90")
     endif()
-    set_target_properties(${target} PROPERTIES CUDA_STANDARD 20 CUDA_STANDARD_REQUIRED ON)
+    # CMake 3.25 does not know nvcc's C++20 flag (CUDA_STANDARD 20 fails at generation), so the
+    # .cu files are C++17; they include only headers that are.
+    set_target_properties(${target} PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
     target_compile_definitions(${target} PUBLIC MOMENTA_WITH_CUDA=1)
     target_link_libraries(${target} PUBLIC CUDA::cudart CUDA::cublas)
   else()
