@@ -7,6 +7,7 @@
 #include "momenta/data/dataset.h"
 #include "momenta/io/safetensors.h"
 #include "momenta/optim/registry.h"
+#include "momenta/optim/schedule.h"
 #include "momenta/random.h"
 #include "momenta/train/trainer.h"
 #include "tools/cli_common.h"
@@ -26,6 +27,8 @@ struct TrainArgs {
   uint64_t seed = 0;
   int threads = 0;
   std::string out = "runs/mlp";
+  std::string schedule = "cosine";
+  int64_t warmup = 0;
   bool no_progress = false;
 };
 
@@ -48,6 +51,7 @@ void run_train(const TrainArgs& a) {
     return m;
   }();
   optim::optimizer_info(a.optim);  // unknown names fail before any data is read
+  optim::parse_schedule_kind(a.schedule);
   if (a.threads > 0) omp_set_num_threads(a.threads);
   const std::string dir = resolve_data_dir(a.data, a.data_dir);
   std::printf("loading %s from %s\n", a.data.c_str(), dir.c_str());
@@ -71,6 +75,8 @@ void run_train(const TrainArgs& a) {
   to.batch_size = a.batch_size;
   to.seed = a.seed;
   to.progress = !a.no_progress;
+  to.schedule.kind = optim::parse_schedule_kind(a.schedule);
+  to.schedule.warmup_steps = a.warmup;
   to.metrics_jsonl = a.out + "/metrics.jsonl";
   to.metrics_csv = a.out + "/metrics.csv";
   train::Trainer trainer(*model, *opt, to);
@@ -83,6 +89,7 @@ void run_train(const TrainArgs& a) {
   meta["optimizer"] = a.optim;
   meta["epochs"] = std::to_string(a.epochs);
   meta["seed"] = std::to_string(a.seed);
+  meta["schedule"] = a.schedule;
   const std::string path = a.out + "/model.safetensors";
   io::save_safetensors(path, model->state_dict(), meta);
   if (!results.empty()) {
@@ -107,6 +114,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--optim", args->optim, "Optimizer name (see the registry; e.g. sgd, heavy_ball, adam)")->capture_default_str();
   cmd->add_option("--lr", args->lr, "Learning rate")->capture_default_str();
   cmd->add_option("--hp", args->hp, "Optimizer hyperparameter key=value (repeatable), e.g. --hp momentum=0.9");
+  cmd->add_option("--schedule", args->schedule,
+                  "Learning-rate schedule over the whole run: constant or cosine (to 0 at the last step)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"constant", "cosine"}));
+  cmd->add_option("--warmup", args->warmup, "Linear learning-rate warmup steps")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed for initialisation and data order")->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (0: all cores)")->capture_default_str();
   cmd->add_option("--out", args->out, "Output directory")->capture_default_str();

@@ -27,10 +27,13 @@ void Optimizer::set_lr(double lr) {
 
 void Optimizer::step(const StepInfo& info) {
   NoGradGuard ng;
-  for (auto& g : groups_) {
-    ++g.t;
+  for (auto& g : groups_) ++g.t;
+  update(info);
+}
+
+void Optimizer::update(const StepInfo& info) {
+  for (auto& g : groups_)
     if (g.end > g.begin) update_group(g, info);
-  }
 }
 
 Tensor Optimizer::state_tensor(const std::string& key, double init) {
@@ -45,12 +48,18 @@ std::vector<std::pair<std::string, Tensor>> Optimizer::state() const {
   std::vector<double> steps;
   for (const auto& g : groups_) steps.push_back(static_cast<double>(g.t));
   out.emplace_back("group_steps", Tensor::from_vector(steps));
+  for (const auto& [k, v] : scalar_state()) out.emplace_back("scalar." + k, Tensor::from_vector(std::vector<double>{v}));
   return out;
 }
 
 void Optimizer::load_state(const std::vector<std::pair<std::string, Tensor>>& state) {
   state_.clear();
+  std::map<std::string, double> scalars;
   for (const auto& [k, t] : state) {
+    if (k.rfind("scalar.", 0) == 0) {
+      scalars[k.substr(7)] = t.item();
+      continue;
+    }
     if (k == "group_steps") {
       const auto steps = t.to_vector<double>();
       check<ValueError>(steps.size() == groups_.size(), name(), ": checkpoint has ", steps.size(),
@@ -64,6 +73,7 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, Tensor>>& st
     copy.copy_(t.reshape({t.numel()}));
     state_.emplace_back(k, copy);
   }
+  load_scalar_state(scalars);
 }
 
 }  // namespace momenta::optim

@@ -55,6 +55,8 @@ EvalResult Trainer::evaluate(const data::Dataset& ds) {
 std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data::Dataset* test_set) {
   data::DataLoader loader(train_set, {opts_.batch_size, true, false, opts_.seed, true});
   std::vector<EpochResult> results;
+  base_lr_ = opt_.lr();
+  const int64_t total_steps = opts_.epochs * loader.num_batches();
   for (int64_t epoch = 0; epoch < opts_.epochs; ++epoch) {
     if (opts_.on_epoch_start) opts_.on_epoch_start(epoch, opt_);
     model_.train();
@@ -65,6 +67,8 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
     double loss_sum = 0.0;
     int64_t samples = 0, batches = 0;
     while (loader.next(batch)) {
+      if (opts_.schedule.kind != optim::Schedule::Kind::kConstant || opts_.schedule.warmup_steps > 0)
+        opt_.set_lr(base_lr_ * opts_.schedule.factor(step_, total_steps));
       opt_.zero_grad();
       Tensor loss = cross_entropy(model_(batch.images), batch.labels);
       const double lv = loss.item();

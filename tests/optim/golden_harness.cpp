@@ -1,3 +1,7 @@
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <sstream>
 #include "optim/golden_harness.h"
 
 #include <algorithm>
@@ -373,6 +377,31 @@ std::string Comparison::report(const GoldenCase& c) const {
     os << "\n";
   }
   return os.str();
+}
+
+void expect_golden_match(const GoldenCase& c, const RunOptions& options) {
+  ASSERT_TRUE(c.load_error.empty()) << c.load_error;
+  Trajectory got;
+  try {
+    got = run_case(c, options);
+  } catch (const std::exception& e) {
+    FAIL() << c.name << ": the run threw: " << e.what();
+  }
+  const Comparison cmp = compare(c, got);
+  std::ostringstream dev;
+  dev.precision(3);
+  dev << cmp.max_abs();
+  ::testing::Test::RecordProperty("max_abs_dev", dev.str());
+  for (const auto& s : cmp.series) {
+    std::ostringstream v;
+    v.precision(3);
+    v << s.max_abs;
+    ::testing::Test::RecordProperty("max_abs_dev_" + s.series, v.str());
+  }
+  std::cout << "[ golden   ] " << c.name << ": max |got-want| = " << dev.str();
+  for (const auto& s : cmp.series) std::cout << "  " << s.series << " " << s.max_abs;
+  std::cout << std::endl;
+  EXPECT_TRUE(cmp.ok) << cmp.report(c);
 }
 
 }  // namespace momenta::golden

@@ -150,4 +150,8 @@ struct Comparison {
 
 Comparison compare(const GoldenCase& c, const Trajectory& got);
 
+// Runs the case and records GoogleTest failures (with the worst deviation) when it does not
+// match; call from inside a test. Each rule's test file instantiates its own cases with it.
+void expect_golden_match(const GoldenCase& c, const RunOptions& options = {});
+
 }  // namespace momenta::golden

@@ -47,31 +47,7 @@ RunOptions run_options(const GoldenCase& c) {
 
 class GoldenTrajectory : public ::testing::TestWithParam<GoldenCase> {};
 
-TEST_P(GoldenTrajectory, Matches) {
-  const GoldenCase& c = GetParam();
-  ASSERT_TRUE(c.load_error.empty()) << c.load_error;
-  Trajectory got;
-  try {
-    got = run_case(c, run_options(c));
-  } catch (const std::exception& e) {
-    FAIL() << c.name << ": the run threw: " << e.what();
-  }
-  const Comparison cmp = compare(c, got);
-  std::ostringstream dev;
-  dev.precision(3);
-  dev << cmp.max_abs();
-  RecordProperty("max_abs_dev", dev.str());
-  for (const auto& s : cmp.series) {
-    std::ostringstream v;
-    v.precision(3);
-    v << s.max_abs;
-    RecordProperty("max_abs_dev_" + s.series, v.str());
-  }
-  std::cout << "[ golden   ] " << c.name << ": max |got-want| = " << dev.str();
-  for (const auto& s : cmp.series) std::cout << "  " << s.series << " " << s.max_abs;
-  std::cout << std::endl;
-  EXPECT_TRUE(cmp.ok) << cmp.report(c);
-}
+TEST_P(GoldenTrajectory, Matches) { expect_golden_match(GetParam(), run_options(GetParam())); }
 
 INSTANTIATE_TEST_SUITE_P(Golden, GoldenTrajectory, ::testing::ValuesIn(load_cases_or_error(golden_files())),
                          [](const ::testing::TestParamInfo<GoldenCase>& p) { return p.param.test_name(); });

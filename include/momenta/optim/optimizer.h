@@ -54,12 +54,23 @@ class Optimizer {
   void load_state(const std::vector<std::pair<std::string, Tensor>>& state);
   // Diagnostics the trainer logs (e.g. effective step size); empty by default.
   virtual std::map<std::string, double> diagnostics() const { return {}; }
+  // The weights to evaluate, flat like the arena. Look-ahead rules (Nesterov, super-
+  // acceleration) store the point where the next gradient is taken and return the paper's
+  // iterate here; the default is the stored parameters themselves.
+  virtual Tensor eval_weights() const { return arena_->params(); }
+  // Scalar state beyond the flat tensors (e.g. ECDSep's energy), saved with state().
+  virtual std::map<std::string, double> scalar_state() const { return {}; }
+  virtual void load_scalar_state(const std::map<std::string, double>&) {}
 
   const nn::ParamArena& arena() const { return *arena_; }
 
  protected:
-  // One fused pass over the group's range [g.begin, g.end) after g.t was incremented.
-  virtual void update_group(ParamGroup& g, const StepInfo& info) = 0;
+  // The whole update, after every group's t was incremented. The default runs update_group
+  // per group; rules with a global reduction (Adai, ECDSep) override it with a reduction pass
+  // over all groups followed by the fused update pass.
+  virtual void update(const StepInfo& info);
+  // One fused pass over the group's range [g.begin, g.end).
+  virtual void update_group(ParamGroup& g, const StepInfo& info) { (void)g, (void)info; }
   // A zeroed flat state tensor named `key`, created on first use.
   Tensor state_tensor(const std::string& key, double init = 0.0);
 

@@ -10,6 +10,7 @@
 #include "momenta/io/metrics.h"
 #include "momenta/nn/module.h"
 #include "momenta/optim/optimizer.h"
+#include "momenta/optim/schedule.h"
 
 namespace momenta::train {
 
@@ -22,6 +23,8 @@ struct TrainerOptions {
   bool print_epochs = true;     // one summary line per epoch on stdout
   std::string metrics_jsonl;    // empty: no metrics file
   std::string metrics_csv;
+  // The learning rate of every group is base_lr * schedule.factor(step, epochs * batches).
+  optim::Schedule schedule;
   // Called before each epoch (e.g. a learning-rate schedule); may be empty.
   std::function<void(int64_t epoch, optim::Optimizer&)> on_epoch_start;
 };
@@ -54,6 +57,7 @@ class Trainer {
   optim::Optimizer& opt_;
   TrainerOptions opts_;
   int64_t step_ = 0;
+  double base_lr_ = 0.0;
   std::unique_ptr<io::MetricsWriter> metrics_;
 };
 
