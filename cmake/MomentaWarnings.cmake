@@ -12,3 +12,13 @@ function(momenta_set_warnings target)
     target_link_options(${target} PRIVATE -fsanitize=${MOMENTA_SANITIZE})
   endif()
 endfunction()
+
+# Code generation for the engine: the host's vector ISA (AVX2/AVX-512 loops), and no errno
+# from math functions so sqrt/exp can be inlined and vectorised. Floating-point contraction
+# stays off (ISO C++ mode), so results do not depend on whether the CPU has FMA.
+function(momenta_set_optimization target)
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fno-math-errno>)
+  if(MOMENTA_NATIVE)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-march=native>)
+  endif()
+endfunction()

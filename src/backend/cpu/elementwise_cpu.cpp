@@ -2,6 +2,7 @@
 // strided loop applies it. Unit-stride runs get their own loop so the compiler vectorises them.
 #include "backend/backend.h"
 #include "backend/cpu/strided_loop.h"
+#include "backend/op_functors.h"
 #include "momenta/kernels/elementwise.h"
 
 namespace momenta::backend::cpu {
@@ -58,48 +59,6 @@ void run_binary_scalar(const Tensor& a, T s, bool scalar_first, const Tensor& ou
   }
 }
 
-template <class T, class Fn>
-void with_unary(UnaryOp op, Fn&& fn) {
-  switch (op) {
-    case UnaryOp::kNeg: return fn(NegOp{});
-    case UnaryOp::kExp: return fn(ExpOp{});
-    case UnaryOp::kLog: return fn(LogOp{});
-    case UnaryOp::kSqrt: return fn(SqrtOp{});
-    case UnaryOp::kAbs: return fn(AbsOp{});
-    case UnaryOp::kSquare: return fn(SquareOp{});
-    case UnaryOp::kSign: return fn(SignOp{});
-    case UnaryOp::kRelu: return fn(ReluOp{});
-    case UnaryOp::kSigmoid: return fn(SigmoidOp{});
-    case UnaryOp::kTanh: return fn(TanhOp{});
-    case UnaryOp::kSilu: return fn(SiluOp{});
-    case UnaryOp::kGelu: return fn(GeluOp{});
-  }
-}
-
-template <class Fn>
-void with_binary(BinaryOp op, Fn&& fn) {
-  switch (op) {
-    case BinaryOp::kAdd: return fn(AddOp{});
-    case BinaryOp::kSub: return fn(SubOp{});
-    case BinaryOp::kMul: return fn(MulOp{});
-    case BinaryOp::kDiv: return fn(DivOp{});
-    case BinaryOp::kMax: return fn(MaxOp{});
-    case BinaryOp::kMin: return fn(MinOp{});
-    case BinaryOp::kPow: return fn(PowOp{});
-    case BinaryOp::kEq: return fn(EqOp{});
-    case BinaryOp::kNe: return fn(NeOp{});
-    case BinaryOp::kLt: return fn(LtOp{});
-    case BinaryOp::kLe: return fn(LeOp{});
-    case BinaryOp::kGt: return fn(GtOp{});
-    case BinaryOp::kGe: return fn(GeOp{});
-    case BinaryOp::kReluBackward: return fn(ReluBackwardOp{});
-    case BinaryOp::kSigmoidBackward: return fn(SigmoidBackwardOp{});
-    case BinaryOp::kTanhBackward: return fn(TanhBackwardOp{});
-    case BinaryOp::kSiluBackward: return fn(SiluBackwardOp{});
-    case BinaryOp::kGeluBackward: return fn(GeluBackwardOp{});
-  }
-}
-
 template <class Dst, class Src>
 void run_copy(const Tensor& src, const Tensor& dst) {
   auto g = make_geometry<2>(dst.shape(), {&dst.strides(), &src.strides()});
@@ -130,7 +89,7 @@ void copy_from(const Tensor& src, const Tensor& dst) {
 void unary(UnaryOp op, const Tensor& x, const Tensor& out) {
   dispatch_floating(x.dtype(), "unary op", [&](auto tag) {
     using T = decltype(tag);
-    with_unary<T>(op, [&](auto f) { run_unary<T>(x, out, f); });
+    with_unary(op, [&](auto f) { run_unary<T>(x, out, f); });
   });
 }
 

@@ -11,6 +11,7 @@
 
 #include "backend/backend.h"
 #include "backend/cuda/cuda_util.h"
+#include "core/caching_allocator.h"
 #include "momenta/allocator.h"
 
 namespace momenta::backend::cuda {
@@ -57,98 +58,37 @@ const DeviceCount& probe_devices() {
 // Rounded so that similar requests share blocks; cudaMalloc aligns to 256 bytes anyway.
 constexpr size_t kRound = 512;
 
-size_t round_size(size_t n) {
-  if (n == 0) n = 1;
-  return (n + kRound - 1) / kRound * kRound;
-}
 
-class CudaCachingAllocator final : public Allocator {
+// The shared cache (core/caching_allocator.h) over cudaMalloc on one device.
+class CudaCachingAllocator final : public CachingAllocator {
  public:
-  explicit CudaCachingAllocator(int index) : index_(index) {}
+  explicit CudaCachingAllocator(int index) : CachingAllocator(kRound), index_(index) {}
   // Never destroyed (see allocator()): cudaFree after the runtime shut down at exit would fail.
 
-  void* allocate(size_t nbytes) override {
-    const size_t want = round_size(nbytes);
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.allocations;
-    // Best fit among cached blocks, wasting at most half of the block.
-    auto it = free_.lower_bound(want);
-    if (it != free_.end() && it->first <= 2 * want) {
-      void* p = it->second;
-      const size_t size = it->first;
-      free_.erase(it);
-      stats_.bytes_cached -= size;
-      ++stats_.cache_hits;
-      note_in_use(p, size);
-      return p;
-    }
+ protected:
+  void* system_allocate(size_t nbytes) override {
     DeviceGuard guard(index_);
     void* p = nullptr;
-    cudaError_t err = cudaMalloc(&p, want);
-    if (err == cudaErrorMemoryAllocation) {  // give the cache back and try once more
-      (void)cudaGetLastError();
-      release_cached_locked();
-      err = cudaMalloc(&p, want);
-    }
+    const cudaError_t err = cudaMalloc(&p, nbytes);
     if (err == cudaErrorMemoryAllocation) {
-      (void)cudaGetLastError();
-      throw Error(str_cat("out of CUDA memory on cuda:", index_, ": could not allocate ", want, " bytes (",
-                          stats_.bytes_in_use, " bytes in use by tensors)"));
+      (void)cudaGetLastError();  // clear the sticky error; the cache retries once
+      return nullptr;
     }
     check_cuda(err, "cudaMalloc");
-    ++stats_.system_allocations;
-    note_in_use(p, want);
     return p;
   }
-
-  void deallocate(void* ptr, size_t /*nbytes*/) override {
-    if (ptr == nullptr) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = sizes_.find(ptr);
-    if (it == sizes_.end()) return;
-    const size_t size = it->second;
-    sizes_.erase(it);
-    stats_.bytes_in_use -= size;
-    stats_.bytes_cached += size;
-    free_.emplace(size, ptr);
+  // cudaFree waits for the device, so no queued kernel still uses a block it frees.
+  void system_free(void* ptr) override {
+    DeviceGuard guard(index_);
+    check_cuda(cudaFree(ptr), "cudaFree");
   }
-
-  AllocatorStats stats() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stats_;
-  }
-
-  void empty_cache() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    release_cached_locked();
+  std::string out_of_memory(size_t nbytes, const AllocatorStats& s) const override {
+    return str_cat("out of CUDA memory on cuda:", index_, ": could not allocate ", nbytes, " bytes (",
+                   s.bytes_in_use, " bytes in use by tensors)");
   }
 
  private:
-  void note_in_use(void* p, size_t size) {
-    sizes_[p] = size;
-    stats_.bytes_in_use += size;
-    if (stats_.bytes_in_use > stats_.peak_bytes_in_use) stats_.peak_bytes_in_use = stats_.bytes_in_use;
-  }
-
-  // cudaFree waits for the device, so no queued kernel still uses a block it frees.
-  void release_cached_locked() {
-    if (free_.empty()) return;
-    DeviceGuard guard(index_);
-    cudaError_t first_error = cudaSuccess;
-    for (auto& [size, p] : free_) {
-      const cudaError_t err = cudaFree(p);
-      if (err != cudaSuccess && first_error == cudaSuccess) first_error = err;
-    }
-    free_.clear();
-    stats_.bytes_cached = 0;
-    check_cuda(first_error, "cudaFree");
-  }
-
   const int index_;
-  mutable std::mutex mu_;
-  std::multimap<size_t, void*> free_;
-  std::unordered_map<void*, size_t> sizes_;
-  AllocatorStats stats_;
 };
 
 }  // namespace

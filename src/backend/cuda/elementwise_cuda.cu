@@ -6,6 +6,7 @@
 #include <array>
 
 #include "backend/backend.h"
+#include "backend/op_functors.h"
 #include "backend/cuda/cuda_util.h"
 #include "momenta/kernels/elementwise.h"
 #include "momenta/kernels/philox.h"
@@ -182,51 +183,6 @@ struct RandomBody {
     }
   }
 };
-
-// ---- op code -> functor (the same table as the CPU backend) ----
-template <class Fn>
-void with_unary(UnaryOp op, Fn&& fn) {
-  switch (op) {
-    case UnaryOp::kNeg: return fn(NegOp{});
-    case UnaryOp::kExp: return fn(ExpOp{});
-    case UnaryOp::kLog: return fn(LogOp{});
-    case UnaryOp::kSqrt: return fn(SqrtOp{});
-    case UnaryOp::kAbs: return fn(AbsOp{});
-    case UnaryOp::kSquare: return fn(SquareOp{});
-    case UnaryOp::kSign: return fn(SignOp{});
-    case UnaryOp::kRelu: return fn(ReluOp{});
-    case UnaryOp::kSigmoid: return fn(SigmoidOp{});
-    case UnaryOp::kTanh: return fn(TanhOp{});
-    case UnaryOp::kSilu: return fn(SiluOp{});
-    case UnaryOp::kGelu: return fn(GeluOp{});
-  }
-  throw ValueError(str_cat("unary op on CUDA: unknown op code ", static_cast<int>(op)));
-}
-
-template <class Fn>
-void with_binary(BinaryOp op, Fn&& fn) {
-  switch (op) {
-    case BinaryOp::kAdd: return fn(AddOp{});
-    case BinaryOp::kSub: return fn(SubOp{});
-    case BinaryOp::kMul: return fn(MulOp{});
-    case BinaryOp::kDiv: return fn(DivOp{});
-    case BinaryOp::kMax: return fn(MaxOp{});
-    case BinaryOp::kMin: return fn(MinOp{});
-    case BinaryOp::kPow: return fn(PowOp{});
-    case BinaryOp::kEq: return fn(EqOp{});
-    case BinaryOp::kNe: return fn(NeOp{});
-    case BinaryOp::kLt: return fn(LtOp{});
-    case BinaryOp::kLe: return fn(LeOp{});
-    case BinaryOp::kGt: return fn(GtOp{});
-    case BinaryOp::kGe: return fn(GeOp{});
-    case BinaryOp::kReluBackward: return fn(ReluBackwardOp{});
-    case BinaryOp::kSigmoidBackward: return fn(SigmoidBackwardOp{});
-    case BinaryOp::kTanhBackward: return fn(TanhBackwardOp{});
-    case BinaryOp::kSiluBackward: return fn(SiluBackwardOp{});
-    case BinaryOp::kGeluBackward: return fn(GeluBackwardOp{});
-  }
-  throw ValueError(str_cat("binary op on CUDA: unknown op code ", static_cast<int>(op)));
-}
 
 // Calls fn(T{}) with T the C++ type of any dtype.
 template <class Fn>
