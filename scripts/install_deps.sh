@@ -6,7 +6,7 @@ pkgs=(cmake ninja-build g++ libdnnl-dev zlib1g-dev libgtest-dev libbenchmark-dev
 for arg in "$@"; do
   case "$arg" in
     --with-data) pkgs+=(dataset-fashion-mnist) ;;
-    --with-torch) pkgs+=(python3-torch) ;;
+    --with-torch) pkgs+=(python3-torch libopenblas0-openmp) ;;  # an optimised BLAS for the PyTorch peer
     *) echo "install_deps.sh: unknown option '$arg' (known: --with-data, --with-torch)" >&2; exit 2 ;;
   esac
 done
