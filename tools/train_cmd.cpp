@@ -29,6 +29,7 @@ struct TrainArgs {
   std::string out = "runs/mlp";
   std::string schedule = "cosine";
   int64_t warmup = 0;
+  std::string resume;
   bool no_progress = false;
 };
 
@@ -79,6 +80,8 @@ void run_train(const TrainArgs& a) {
   to.schedule.warmup_steps = a.warmup;
   to.metrics_jsonl = a.out + "/metrics.jsonl";
   to.metrics_csv = a.out + "/metrics.csv";
+  to.checkpoint = a.out + "/checkpoint.safetensors";
+  to.resume_from = a.resume;
   train::Trainer trainer(*model, *opt, to);
   const auto results = trainer.fit(train_set, &test_set);
   double seconds = 0;
@@ -122,6 +125,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "Seed for initialisation and data order")->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (0: all cores)")->capture_default_str();
   cmd->add_option("--out", args->out, "Output directory")->capture_default_str();
+  cmd->add_option("--resume", args->resume,
+                  "Continue from a checkpoint (OUT/checkpoint.safetensors is written after every epoch); pass the "
+                  "same flags as the original run");
   cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
   cmd->callback([args] { run_train(*args); });
 }

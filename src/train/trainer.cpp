@@ -17,6 +17,7 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, TrainerOptions 
   check<ValueError>(opts_.batch_size > 0, "batch size must be positive, got ", opts_.batch_size);
   if (!opts_.metrics_jsonl.empty() || !opts_.metrics_csv.empty()) {
     io::MetricsOptions mo;
+    mo.append = !opts_.resume_from.empty();
     mo.columns = {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "epoch_seconds", "lr"};
     metrics_ = std::make_unique<io::MetricsWriter>(opts_.metrics_jsonl, opts_.metrics_csv, mo);
   }
@@ -56,8 +57,15 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
   data::DataLoader loader(train_set, {opts_.batch_size, true, false, opts_.seed, true});
   std::vector<EpochResult> results;
   base_lr_ = opt_.lr();
+  int64_t first_epoch = 0;
+  if (!opts_.resume_from.empty()) {
+    const TrainingPosition pos = load_checkpoint(opts_.resume_from, model_, opt_);
+    first_epoch = pos.next_epoch;
+    step_ = pos.global_step;
+    base_lr_ = pos.base_lr;
+  }
   const int64_t total_steps = opts_.epochs * loader.num_batches();
-  for (int64_t epoch = 0; epoch < opts_.epochs; ++epoch) {
+  for (int64_t epoch = first_epoch; epoch < opts_.epochs; ++epoch) {
     if (opts_.on_epoch_start) opts_.on_epoch_start(epoch, opt_);
     model_.train();
     loader.start_epoch(epoch);
@@ -112,6 +120,7 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       metrics_->write(rec);
     }
     results.push_back(r);
+    if (!opts_.checkpoint.empty()) save_checkpoint(opts_.checkpoint, model_, opt_, {epoch + 1, step_, base_lr_});
   }
   return results;
 }

@@ -11,6 +11,7 @@
 #include "momenta/nn/module.h"
 #include "momenta/optim/optimizer.h"
 #include "momenta/optim/schedule.h"
+#include "momenta/train/checkpoint.h"
 
 namespace momenta::train {
 
@@ -23,6 +24,8 @@ struct TrainerOptions {
   bool print_epochs = true;     // one summary line per epoch on stdout
   std::string metrics_jsonl;    // empty: no metrics file
   std::string metrics_csv;
+  std::string checkpoint;       // written (atomically) after every epoch when set
+  std::string resume_from;      // a checkpoint to continue from when set
   // The learning rate of every group is base_lr * schedule.factor(step, epochs * batches).
   optim::Schedule schedule;
   // Called before each epoch (e.g. a learning-rate schedule); may be empty.

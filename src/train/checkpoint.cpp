@@ -1,0 +1,75 @@
+#include "momenta/train/checkpoint.h"
+
+#include <cstdlib>
+
+#include "momenta/io/safetensors.h"
+#include "momenta/random.h"
+
+namespace momenta::train {
+namespace {
+const std::string kModel = "model.", kOptim = "optim.";
+
+bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+
+std::string meta(const io::SafetensorsFile& f, const std::string& key, const std::string& path) {
+  auto it = f.metadata.find(key);
+  check<FormatError>(it != f.metadata.end(), "checkpoint '", path, "': metadata has no '", key, "' field");
+  return it->second;
+}
+
+uint64_t parse_u64(const std::string& text, const std::string& key, const std::string& path) {
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  check<FormatError>(!text.empty() && end && *end == '\0', "checkpoint '", path, "': metadata field '", key,
+                     "' is not an integer: '", text, "'");
+  return v;
+}
+}  // namespace
+
+void save_checkpoint(const std::string& path, const nn::Module& model, const optim::Optimizer& opt,
+                     const TrainingPosition& pos) {
+  std::vector<std::pair<std::string, Tensor>> entries;
+  for (const auto& [name, t] : model.state_dict()) entries.emplace_back(kModel + name, t);
+  for (const auto& [name, t] : opt.state()) entries.emplace_back(kOptim + name, t);
+  const Generator& gen = default_generator();
+  char lr[32];
+  std::snprintf(lr, sizeof lr, "%.17g", pos.base_lr);
+  io::save_safetensors(path, entries,
+                       {{"format", "momenta-checkpoint"},
+                        {"optimizer", opt.name()},
+                        {"next_epoch", std::to_string(pos.next_epoch)},
+                        {"global_step", std::to_string(pos.global_step)},
+                        {"base_lr", lr},
+                        {"rng_seed", std::to_string(gen.seed())},
+                        {"rng_offset", std::to_string(gen.offset())}});
+}
+
+TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& opt) {
+  const io::SafetensorsFile f = io::load_safetensors(path);
+  check<FormatError>(meta(f, "format", path) == "momenta-checkpoint", "'", path, "' is not a momenta checkpoint");
+  const std::string rule = meta(f, "optimizer", path);
+  check<FormatError>(rule == opt.name(), "checkpoint '", path, "' was written by optimizer '", rule,
+                     "', this run uses '", opt.name(), "'");
+  nn::NamedTensors model_state;
+  std::vector<std::pair<std::string, Tensor>> optim_state;
+  for (const auto& [name, t] : f.tensors) {
+    if (starts_with(name, kModel)) model_state.emplace_back(name.substr(kModel.size()), t);
+    else if (starts_with(name, kOptim)) optim_state.emplace_back(name.substr(kOptim.size()), t);
+    else throw FormatError(str_cat("checkpoint '", path, "': unexpected entry '", name, "'"));
+  }
+  try {
+    model.load_state_dict(model_state);
+    opt.load_state(optim_state);
+  } catch (const Error& e) {
+    throw FormatError(str_cat("checkpoint '", path, "' does not fit this run: ", e.what()));
+  }
+  default_generator().set_state(parse_u64(meta(f, "rng_seed", path), "rng_seed", path),
+                                parse_u64(meta(f, "rng_offset", path), "rng_offset", path));
+  TrainingPosition pos;
+  pos.next_epoch = static_cast<int64_t>(parse_u64(meta(f, "next_epoch", path), "next_epoch", path));
+  pos.global_step = static_cast<int64_t>(parse_u64(meta(f, "global_step", path), "global_step", path));
+  pos.base_lr = std::strtod(meta(f, "base_lr", path).c_str(), nullptr);
+  return pos;
+}
+
+}  // namespace momenta::train

@@ -1,0 +1,96 @@
+// A run stopped after an epoch and resumed from its checkpoint must continue bit-exactly.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "models/mlp.h"
+#include "momenta/data/dataset.h"
+#include "momenta/optim/registry.h"
+#include "momenta/train/trainer.h"
+
+using namespace momenta;
+namespace fs = std::filesystem;
+
+namespace {
+
+data::ImageDataset toy_dataset(uint64_t seed, int64_t n) {
+  Generator g(seed);
+  const auto u = rand({n * 64}, kFloat64, g).to_vector<double>();
+  std::vector<uint8_t> images(u.size());
+  std::vector<int64_t> labels(static_cast<size_t>(n));
+  for (size_t i = 0; i < u.size(); ++i) images[i] = static_cast<uint8_t>(u[i] * 255);
+  for (int64_t i = 0; i < n; ++i) labels[i] = (images[i * 64] + images[i * 64 + 1]) % 3;
+  return data::ImageDataset(images, {1, 8, 8}, labels, 3);
+}
+
+struct TrainingRig {
+  std::shared_ptr<nn::Sequential> model;
+  std::unique_ptr<optim::Optimizer> opt;
+};
+
+TrainingRig make_run(uint64_t init_seed) {
+  manual_seed(init_seed);
+  TrainingRig r;
+  r.model = models::make_mlp({64, {16}, 3, nn::Activation::kReLU, 0.2});  // dropout draws from the RNG
+  r.model->finalize();
+  r.opt = optim::make_optimizer("adam", r.model->arena(), std::map<std::string, std::string>{{"lr", "0.01"}});
+  return r;
+}
+
+}  // namespace
+
+TEST(Resume, ContinuesBitExactly) {
+  const fs::path dir = fs::temp_directory_path() / ("momenta_resume_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const data::ImageDataset train = toy_dataset(1, 200), test = toy_dataset(2, 50);
+  train::TrainerOptions base;
+  base.epochs = 3;
+  base.batch_size = 32;
+  base.seed = 5;
+  base.progress = false;
+  base.print_epochs = false;
+  base.schedule.kind = optim::Schedule::Kind::kCosine;
+
+  // Run A: three epochs straight; keep the checkpoint written after epoch 1.
+  TrainingRig a = make_run(11);
+  train::TrainerOptions oa = base;
+  oa.checkpoint = (dir / "a.safetensors").string();
+  oa.on_epoch_start = [&](int64_t epoch, optim::Optimizer&) {
+    if (epoch == 1) fs::copy_file(oa.checkpoint, dir / "after_epoch1.safetensors");
+  };
+  train::Trainer ta(*a.model, *a.opt, oa);
+  const auto ra = ta.fit(train, &test);
+
+  // Run B: a different initialisation, resumed from A's epoch-1 checkpoint.
+  TrainingRig b = make_run(99);
+  train::TrainerOptions ob = base;
+  ob.resume_from = (dir / "after_epoch1.safetensors").string();
+  train::Trainer tb(*b.model, *b.opt, ob);
+  const auto rb = tb.fit(train, &test);
+
+  ASSERT_EQ(ra.size(), 3u);
+  ASSERT_EQ(rb.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(rb[i].epoch, ra[i + 1].epoch);
+    EXPECT_EQ(rb[i].train_loss, ra[i + 1].train_loss) << "epoch " << rb[i].epoch;
+    EXPECT_EQ(rb[i].test.loss, ra[i + 1].test.loss);
+  }
+  EXPECT_EQ(a.model->arena().params().to_vector<float>(), b.model->arena().params().to_vector<float>());
+  EXPECT_EQ(ta.global_step(), tb.global_step());
+  fs::remove_all(dir);
+}
+
+TEST(Resume, RejectsAMismatchedCheckpoint) {
+  const fs::path dir = fs::temp_directory_path() / ("momenta_resume_bad_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  TrainingRig a = make_run(1);
+  train::save_checkpoint((dir / "c.safetensors").string(), *a.model, *a.opt, {1, 10, 0.01});
+  manual_seed(1);
+  auto other = models::make_mlp({64, {8}, 3, nn::Activation::kReLU, 0.0});
+  other->finalize();
+  auto opt = optim::make_optimizer("adam", other->arena(), std::map<std::string, std::string>{{"lr", "0.01"}});
+  EXPECT_THROW(train::load_checkpoint((dir / "c.safetensors").string(), *other, *opt), FormatError);
+  auto sgd = optim::make_optimizer("sgd", a.model->arena(), std::map<std::string, std::string>{{"lr", "0.01"}});
+  EXPECT_THROW(train::load_checkpoint((dir / "c.safetensors").string(), *a.model, *sgd), FormatError);
+  fs::remove_all(dir);
+}
