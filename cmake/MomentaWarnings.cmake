@@ -14,10 +14,12 @@ function(momenta_set_warnings target)
 endfunction()
 
 # Code generation for the engine: the host's vector ISA (AVX2/AVX-512 loops), and no errno
-# from math functions so sqrt/exp can be inlined and vectorised. Floating-point contraction
-# stays off (ISO C++ mode), so results do not depend on whether the CPU has FMA.
+# from math functions so sqrt/exp can be inlined and vectorised. GCC would contract a*b+c
+# into one FMA by default in C++; -ffp-contract=off keeps every update rule's arithmetic
+# exactly as written (the golden trajectories were computed unfused), whatever the CPU.
+# The GEMMs in oneDNN use FMA regardless. (nvcc needs --fmad=false for the same; CUDA issue.)
 function(momenta_set_optimization target)
-  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fno-math-errno>)
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fno-math-errno -ffp-contract=off>)
   if(MOMENTA_NATIVE)
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-march=native>)
   endif()
