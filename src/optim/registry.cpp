@@ -121,11 +121,27 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const nn::Par
 // ---- built-in rules ----
 void register_sgd_family();
 void register_adam_family();
+void register_adai_family();
+void register_ecdsep_family();
+void register_bbi_family();
+void register_super_accel_family();
+void register_adabound();
+void register_padam();
+void register_yogi();
+void register_radam();
 
 namespace {
 void register_builtin() {
   register_sgd_family();
   register_adam_family();
+  register_adai_family();
+  register_ecdsep_family();
+  register_bbi_family();
+  register_super_accel_family();
+  register_adabound();
+  register_padam();
+  register_yogi();
+  register_radam();
 }
 }  // namespace
 

@@ -147,6 +147,23 @@ optim::HyperParams to_hyperparams(const json& hp) {
   return out;
 }
 
+std::unique_ptr<optim::Optimizer> make_base_optimizer(const GoldenCase& c, const nn::ParamArena& arena) {
+  check<ValueError>(c.hyperparams.is_object() && c.hyperparams.contains("base") && c.hyperparams.at("base").is_object(),
+                    "golden: case '", c.name, "' has no nested base optimizer (hyperparams.base)");
+  json base = c.hyperparams.at("base");
+  check<ValueError>(base.contains("name") && base.at("name").is_string(), "golden: case '", c.name,
+                    "': hyperparams.base has no name");
+  const std::string name = base.at("name").get<std::string>();
+  base.erase("name");
+  return optim::make_optimizer(name, arena, to_hyperparams(base));
+}
+
+std::unique_ptr<optim::Averager> make_wrapper_averager(const GoldenCase& c, const nn::ParamArena& arena) {
+  json hp = c.hyperparams;
+  hp.erase("base");
+  return optim::make_averager(c.optimizer, arena, to_hyperparams(hp));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Problems
 
@@ -227,11 +244,13 @@ Trajectory run_case(const GoldenCase& c, const RunOptions& opts) {
   std::unique_ptr<optim::Optimizer> opt =
       opts.make ? opts.make(c, prob.arena())
                 : optim::make_optimizer(c.optimizer, prob.arena(), to_hyperparams(c.hyperparams));
+  std::unique_ptr<optim::Averager> avg = opts.make_averager ? opts.make_averager(c, prob.arena()) : nullptr;
   const std::set<int64_t> recorded(c.recorded_steps.begin(), c.recorded_steps.end());
   Trajectory tr;
   auto record = [&] {
     tr.params.push_back(prob.flat_params());
     for (const auto& [key, fn] : opts.extras) tr.extra[key].push_back(fn(*opt, prob));
+    for (const auto& [key, fn] : opts.averager_extras) tr.extra[key].push_back(avg ? fn(*avg) : std::vector<double>{});
   };
   for (int64_t t = 0; t < c.steps; ++t) {
     if (recorded.count(t)) record();
@@ -240,7 +259,10 @@ Trajectory run_case(const GoldenCase& c, const RunOptions& opts) {
     loss.backward();
     const double value = loss.item();
     tr.loss.push_back(value);
+    if (avg) avg->before_step();
     opt->step(optim::StepInfo{value, t});
+    if (avg) avg->step(optim::StepInfo{value, t});
+    for (const auto& [key, fn] : opts.per_call_extras) tr.per_call_extra[key].push_back(fn(*opt, prob));
   }
   if (recorded.count(c.steps)) record();
   {
@@ -281,13 +303,15 @@ void compare_value(SeriesDeviation& s, const Tolerance& tol, int64_t step, int64
 
 // Compares rows aligned with recorded_steps. A null wanted row (e.g. SWA before the first
 // average) is skipped; a number is a one-element row.
+// `steps` labels the rows: recorded_steps, or 1..N for per-call extras (row j after call j+1).
 void compare_rows(Comparison& cmp, const GoldenCase& c, const std::string& series, const json* want_json,
-                  const std::vector<std::vector<double>>* want_rows, const std::vector<std::vector<double>>& got) {
+                  const std::vector<std::vector<double>>* want_rows, const std::vector<std::vector<double>>& got,
+                  const std::vector<int64_t>& steps) {
   SeriesDeviation s;
   s.series = series;
   const size_t n = want_json ? want_json->size() : want_rows->size();
-  if (n != c.recorded_steps.size() || got.size() != n) {
-    cmp.structural_error += str_cat(series, ": expected ", c.recorded_steps.size(), " recorded rows, the file has ",
+  if (n != steps.size() || got.size() != n) {
+    cmp.structural_error += str_cat(series, ": expected ", steps.size(), " rows, the file has ",
                                     n, ", the run produced ", got.size(), "\n");
     cmp.ok = false;
     return;
@@ -297,19 +321,20 @@ void compare_rows(Comparison& cmp, const GoldenCase& c, const std::string& serie
     if (want_json) {
       const json& row = (*want_json)[j];
       if (row.is_null()) continue;
-      if (row.is_number()) want = {row.get<double>()};
+      if (row.is_boolean()) want = {row.get<bool>() ? 1.0 : 0.0};
+      else if (row.is_number()) want = {row.get<double>()};
       else want = doubles(row);
     } else {
       want = (*want_rows)[j];
     }
     if (got[j].size() != want.size()) {
-      cmp.structural_error += str_cat(series, " at step ", c.recorded_steps[j], ": expected ", want.size(),
+      cmp.structural_error += str_cat(series, " at step ", steps[j], ": expected ", want.size(),
                                       " values, the run produced ", got[j].size(), "\n");
       cmp.ok = false;
       continue;
     }
     for (size_t i = 0; i < want.size(); ++i)
-      compare_value(s, c.tol, c.recorded_steps[j], static_cast<int64_t>(i), got[j][i], want[i]);
+      compare_value(s, c.tol, steps[j], static_cast<int64_t>(i), got[j][i], want[i]);
   }
   if (s.failures > 0) cmp.ok = false;
   cmp.series.push_back(s);
@@ -319,7 +344,7 @@ void compare_rows(Comparison& cmp, const GoldenCase& c, const std::string& serie
 
 Comparison compare(const GoldenCase& c, const Trajectory& got) {
   Comparison cmp;
-  compare_rows(cmp, c, "params", nullptr, &c.params, got.params);
+  compare_rows(cmp, c, "params", nullptr, &c.params, got.params, c.recorded_steps);
 
   SeriesDeviation ls;
   ls.series = "loss";
@@ -336,11 +361,18 @@ Comparison compare(const GoldenCase& c, const Trajectory& got) {
   if (c.extra.is_object()) {
     for (const auto& [key, want] : c.extra.items()) {
       auto it = got.extra.find(key);
-      if (it == got.extra.end()) {
-        cmp.skipped_extras.push_back(key);
+      if (it != got.extra.end()) {
+        compare_rows(cmp, c, "extra." + key, &want, nullptr, it->second, c.recorded_steps);
         continue;
       }
-      compare_rows(cmp, c, "extra." + key, &want, nullptr, it->second);
+      auto pc = got.per_call_extra.find(key);
+      if (pc != got.per_call_extra.end()) {
+        std::vector<int64_t> calls(static_cast<size_t>(c.steps));
+        for (int64_t t = 0; t < c.steps; ++t) calls[static_cast<size_t>(t)] = t + 1;
+        compare_rows(cmp, c, "extra." + key, &want, nullptr, pc->second, calls);
+        continue;
+      }
+      cmp.skipped_extras.push_back(key);
     }
   }
   return cmp;

@@ -9,7 +9,8 @@
 //
 // The golden loop (README "How they were produced"), for t = 0..steps-1:
 //   record params (and extras) if t is a recorded step; zero grads; loss = f(params);
-//   loss.backward(); record loss; opt.step(StepInfo{loss, t});
+//   loss.backward(); record loss; opt.step(StepInfo{loss, t}); record per-call extras;
+//   (with a weight averager: averager.before_step() before and averager.step() after opt.step)
 // then record params (and extras) after the last step and loss[N] = f(params_N).
 #pragma once
 
@@ -25,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "momenta/nn/arena.h"
+#include "momenta/optim/averager.h"
 #include "momenta/optim/optimizer.h"
 #include "momenta/tensor.h"
 
@@ -108,19 +110,36 @@ class Problem {
 
 // Reads back an extra array (e.g. "theta") after the given number of optimizer steps.
 using ExtraFn = std::function<std::vector<double>(const optim::Optimizer&, const Problem&)>;
+// Reads back an extra array of a weight averager (e.g. "avg_params", "w2"); an empty row stands
+// for "no average yet" (compared against null rows, which are skipped).
+using AveragerExtraFn = std::function<std::vector<double>(const optim::Averager&)>;
 
 struct RunOptions {
   // Getters for the case's "extra" arrays, by name. Extras in the file without a getter are
   // not compared (compare() lists them as skipped).
   std::map<std::string, ExtraFn> extras;
+  // Getters for "extra" arrays with one entry per step() call (N values, e.g. ECDSep-F0-tuning's
+  // f0_shift and updated), read right after each call. Booleans in the file compare as 0/1.
+  std::map<std::string, ExtraFn> per_call_extras;
   // Makes the optimizer; default: optim::make_optimizer(c.optimizer, arena, to_hyperparams(...)).
   std::function<std::unique_ptr<optim::Optimizer>(const GoldenCase&, const nn::ParamArena&)> make;
+  // Wrapper files (ema, swa, belay): makes a weight averager, built right after the optimizer
+  // (on x0) and stepped around it: before_step(); opt.step(); step() (optim/averager.h).
+  std::function<std::unique_ptr<optim::Averager>(const GoldenCase&, const nn::ParamArena&)> make_averager;
+  std::map<std::string, AveragerExtraFn> averager_extras;  // read at the recorded steps
 };
+
+// Wrapper files nest the inner optimizer as hyperparams.base = {name, hyperparameters...}.
+// make_base_optimizer builds that optimizer; make_wrapper_averager builds the averager named by
+// the file's "optimizer" field from the other hyperparameters (null values left out).
+std::unique_ptr<optim::Optimizer> make_base_optimizer(const GoldenCase& c, const nn::ParamArena& arena);
+std::unique_ptr<optim::Averager> make_wrapper_averager(const GoldenCase& c, const nn::ParamArena& arena);
 
 struct Trajectory {
   std::vector<std::vector<double>> params;                    // aligned with recorded_steps
   std::vector<double> loss;                                   // steps + 1 values
   std::map<std::string, std::vector<std::vector<double>>> extra;  // aligned with recorded_steps
+  std::map<std::string, std::vector<std::vector<double>>> per_call_extra = {};  // one row per step() call
 };
 
 // Runs the golden loop for one case.

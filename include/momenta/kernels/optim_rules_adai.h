@@ -1,0 +1,62 @@
+// Per-element update rules of Adai, AdaiW and AdaiS (adaptive inertia), shared by the CPU loop
+// and the CUDA kernels like optim_rules.h. The contract is shared/OPTIMIZERS.md Sections 13-14
+// (zeke-xie/adaptive-inertia-adai adai.py; AdaiS from swd_optim/adais.py). The operation order
+// follows the reference so float64 runs match the golden trajectories to ~1e-13.
+//
+// NOTE [Adai passes]: the inertia beta1 of every element depends on the GLOBAL mean of v_hat over
+// every element of every group, so a step is two passes:
+//   1. reduction pass (adai_second_moment): v <- b2*v + (1-b2)*g^2, written back, and summed;
+//      v_bar = sum(v)/(1-b2^t) / N is formed on the host;
+//   2. fused update pass (adai_update): beta1, beta1_prod, m and p, reading the v of pass 1.
+// Writing v in pass 1 (rather than recomputing it in pass 2) keeps one rounding of v, so the
+// mean and the per-element v_hat agree exactly on every device.
+#pragma once
+
+#include <cmath>
+
+#include "momenta/kernels/common.h"
+
+namespace momenta::kernels {
+
+template <class T>
+struct AdaiParams {
+  T lr, beta0, beta2, beta1_max /* 1 - eps */, weight_decay;
+  T bias_correction2;  // 1 - b2^t
+  T v_bar;             // global mean of v_hat; 0 means every v is 0 (see adai_update)
+  bool decoupled;      // AdaiW/AdaiS: p <- p*(1 - lr*wd); otherwise L2: g <- g + wd*p
+};
+
+// The gradient the moments see: L2 decay adds wd*p (the reference modifies p.grad in place, so
+// both passes see the same modified g; p does not change between the passes).
+template <class T>
+MOMENTA_HD T adai_grad(T p, T g, const AdaiParams<T>& h) {
+  return (h.weight_decay != T(0) && !h.decoupled) ? g + h.weight_decay * p : g;
+}
+
+// Pass 1: updates v in place and returns it (the caller sums it).
+template <class T>
+MOMENTA_HD T adai_second_moment(T p, T g, T& v, const AdaiParams<T>& h) {
+  g = adai_grad(p, g, h);
+  v = v * h.beta2 + (T(1) - h.beta2) * g * g;
+  return v;
+}
+
+// Pass 2: the inertia beta1 = clamp(1 - beta0*v_hat/v_bar, 0, 1-eps) and the momentum step.
+// Returns beta1 (for the inertia diagnostics). When v_bar == 0 every v is 0 (all gradients so
+// far were zero): the reference makes NaN; here every element gets the mean inertia 1 - beta0
+// (any finite beta1 gives the same step, because m is then 0 too).
+template <class T>
+MOMENTA_HD T adai_update(T& p, T g, T& m, T v, T& beta1_prod, const AdaiParams<T>& h) {
+  g = adai_grad(p, g, h);
+  if (h.weight_decay != T(0) && h.decoupled) p = p * (T(1) - h.lr * h.weight_decay);
+  const T v_hat = v / h.bias_correction2;
+  const T ratio = h.v_bar > T(0) ? v_hat / h.v_bar : T(1);
+  T beta1 = T(1) - ratio * h.beta0;
+  beta1 = beta1 < T(0) ? T(0) : (beta1 > h.beta1_max ? h.beta1_max : beta1);
+  beta1_prod = beta1_prod * beta1;
+  m = m * beta1 + (T(1) - beta1) * g;
+  p = p - h.lr * (m / (T(1) - beta1_prod));
+  return beta1;
+}
+
+}  // namespace momenta::kernels

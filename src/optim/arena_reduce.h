@@ -1,0 +1,53 @@
+// Reductions over an arena range for the rules with a global quantity (Adai's mean of v_hat,
+// ECDSep's |Pi|^2 and bounce norm, BBI's |Pi|^2 and per-tensor gradient norms). A pass may
+// update elements and accumulate sums at the same time (a fused update with its reduction).
+//
+// Determinism (DESIGN principle 6): the range is cut into fixed blocks of kReduceBlock elements,
+// each block is accumulated in element order on one thread, and the block sums are added in
+// block order. The result therefore does not depend on the number of threads. Sums are kept in
+// double whatever the arena's dtype.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "backend/cpu/strided_loop.h"
+#include "momenta/tensor.h"
+
+namespace momenta::optim {
+
+template <int K>
+using Sums = std::array<double, K>;
+
+inline constexpr int64_t kReduceBlock = 8192;
+
+// Calls body(b, e, acc) over consecutive blocks [b, e) of [begin, end); body adds into acc (K
+// doubles, zeroed per block). Returns the K totals.
+template <int K, class Body>
+Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t end, const char* rule, Body&& body) {
+  check<NotSupportedError>(arena_tensor.device().is_cpu(), rule, ": the fused update on ", arena_tensor.device().str(),
+                           " is not implemented yet (CPU only in this build)");
+  Sums<K> total{};
+  const int64_t n = end - begin;
+  if (n <= 0) return total;
+  const int64_t blocks = (n + kReduceBlock - 1) / kReduceBlock;
+  if (blocks == 1) {
+    body(begin, end, total);
+    return total;
+  }
+  std::vector<Sums<K>> partial(static_cast<size_t>(blocks));
+  backend::cpu::parallel_for(blocks, kReduceBlock * 4, [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) {
+      Sums<K> acc{};
+      const int64_t lo = begin + k * kReduceBlock;
+      body(lo, std::min(lo + kReduceBlock, end), acc);
+      partial[static_cast<size_t>(k)] = acc;
+    }
+  });
+  for (const auto& acc : partial)
+    for (int j = 0; j < K; ++j) total[j] += acc[j];
+  return total;
+}
+
+}  // namespace momenta::optim
