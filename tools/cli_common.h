@@ -34,5 +34,7 @@ std::shared_ptr<nn::Module> build_model(const ModelSpec& spec);
 // Registers the subcommands on the app.
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_optimize_command(CLI::App& app);  // momenta optimize (optimize_cmd.cpp)
+void add_optim_command(CLI::App& app);     // momenta optim list (optim_list_cmd.cpp)
 
 }  // namespace momenta::cli

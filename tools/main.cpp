@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "momenta 0.1.0");
   momenta::cli::add_train_command(app);
   momenta::cli::add_eval_command(app);
+  momenta::cli::add_optimize_command(app);
+  momenta::cli::add_optim_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,8 @@
 // End-to-end checks of the `momenta` binary: a tiny training run on generated IDX files, and
 // the one-line errors for bad input.
 #include <gtest/gtest.h>
+
+#include "tools/cli_runner.h"
 #include <sys/wait.h>
 
 #include <array>
@@ -13,20 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CmdResult {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-CmdResult run(const std::string& args) {
-  const std::string cmd = std::string(MOMENTA_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using momenta::testing::CmdResult;
+CmdResult run(const std::string& args) { return momenta::testing::run_cli(args); }
 
 void write_be32(std::ofstream& f, uint32_t v) {
   const unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),

@@ -1,0 +1,169 @@
+// `momenta optimize`: runs a registered rule (optionally with a weight averager) on a built-in
+// test function in float64 and writes the trajectory as CSV:
+//
+//   step,loss,x0,...,x{n-1}[,a0,...,a{n-1}]
+//
+// one row per step 0..N, each recorded before that step's update (row N is after the last one),
+// every number printed with %.17g. x is what the engine stores (Nesterov and super-acceleration
+// store their look-ahead point); a is the averager's averaged() (EMA/SWA average, BELAY w2),
+// "nan" while there is none (SWA before its first average). The loop is the golden one
+// (tests/golden/README.md): loss and gradient at x_t, then averager.before_step(),
+// optimizer.step({loss_t, t}), averager.step({loss_t, t}).
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <sstream>
+
+#include "momenta/autograd.h"
+#include "momenta/nn/arena.h"
+#include "momenta/optim/averager.h"
+#include "momenta/optim/registry.h"
+#include "momenta/optim/test_functions.h"
+#include "tools/cli_common.h"
+
+namespace momenta::cli {
+namespace {
+
+struct OptimizeArgs {
+  std::string function;
+  std::string x0;
+  std::string optim;
+  std::vector<std::string> hp;
+  std::string average;
+  std::vector<std::string> avg_hp;
+  std::vector<std::string> fn_arg;
+  int64_t steps = 100;
+  std::string out;
+};
+
+std::map<std::string, std::string> parse_pairs(const char* flag, const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    check<ValueError>(eq != std::string::npos && eq > 0, flag, " '", item, "': expected key=value, e.g. ", flag,
+                      " lr=0.05");
+    const std::string key = item.substr(0, eq);
+    check<ValueError>(out.count(key) == 0, flag, " ", key, " is given twice");
+    out[key] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+std::vector<double> parse_x0(const std::string& text) {
+  std::vector<double> out;
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    char* end = nullptr;
+    const double v = std::strtod(part.c_str(), &end);
+    check<ValueError>(!part.empty() && end && *end == '\0' && std::isfinite(v), "--x0 '", text,
+                      "' is not a comma-separated list of finite numbers (write --x0=-1.5,2 when it starts with '-')");
+    out.push_back(v);
+  }
+  check<ValueError>(!out.empty(), "--x0 is empty: give the start point, e.g. --x0=-1.5,2");
+  return out;
+}
+
+void append_values(std::string& line, const std::vector<double>& v) {
+  char buf[40];
+  for (double x : v) {
+    std::snprintf(buf, sizeof(buf), ",%.17g", x);
+    line += buf;
+  }
+}
+
+void run_optimize(const OptimizeArgs& a) {
+  const std::vector<double> x0 = parse_x0(a.x0);
+  const auto n = static_cast<int64_t>(x0.size());
+  const optim::Objective f = optim::make_test_function(a.function, n, parse_pairs("--fn-arg", a.fn_arg));
+  // Validate the names and hyperparameters before anything runs.
+  const optim::OptimizerInfo& oinfo = optim::optimizer_info(a.optim);
+  const optim::HyperParams ohp = optim::resolve_hyperparams(oinfo, parse_pairs("--hp", a.hp));
+  optim::HyperParams ahp;
+  if (!a.average.empty()) {
+    ahp = optim::resolve_averager_hyperparams(optim::averager_info(a.average), parse_pairs("--avg-hp", a.avg_hp));
+  } else {
+    check<ValueError>(a.avg_hp.empty(), "--avg-hp given without --average");
+  }
+
+  Tensor x = Tensor::from_vector<double>(x0);
+  x.set_requires_grad(true);
+  const nn::ParamArena arena({{"x", x}}, kFloat64, kCPU);
+  std::unique_ptr<optim::Optimizer> opt = oinfo.make(arena, ohp);
+  std::unique_ptr<optim::Averager> avg = a.average.empty() ? nullptr : optim::averager_info(a.average).make(arena, ahp);
+
+  FILE* out = std::fopen(a.out.c_str(), "w");
+  check<IOError>(out != nullptr, "cannot write '", a.out, "'");
+  std::unique_ptr<FILE, int (*)(FILE*)> closer(out, &std::fclose);
+  std::string header = "step,loss";
+  for (int64_t i = 0; i < n; ++i) header += ",x" + std::to_string(i);
+  if (avg)
+    for (int64_t i = 0; i < n; ++i) header += ",a" + std::to_string(i);
+  std::fprintf(out, "%s\n", header.c_str());
+
+  auto write_row = [&](int64_t t, double loss) {
+    std::string line = std::to_string(t);
+    append_values(line, {loss});
+    append_values(line, arena.params().to_vector<double>());
+    if (avg) {
+      const Tensor av = avg->averaged();
+      append_values(line, av.defined() ? av.to_vector<double>()
+                                       : std::vector<double>(static_cast<size_t>(n), std::nan("")));
+    }
+    std::fprintf(out, "%s\n", line.c_str());
+  };
+
+  double first_loss = 0.0, last_loss = 0.0;
+  for (int64_t t = 0; t < a.steps; ++t) {
+    arena.zero_grad();
+    const Tensor loss = f(x);
+    loss.backward();
+    const double value = loss.item();
+    if (t == 0) first_loss = value;
+    write_row(t, value);
+    if (avg) avg->before_step();
+    opt->step(optim::StepInfo{value, t});
+    if (avg) avg->step(optim::StepInfo{value, t});
+  }
+  {
+    NoGradGuard ng;
+    last_loss = f(x).item();
+  }
+  if (a.steps == 0) first_loss = last_loss;
+  write_row(a.steps, last_loss);
+  check<IOError>(std::ferror(out) == 0, "error while writing '", a.out, "'");
+  std::printf("%s on %s (%lld-D)%s%s: %lld steps, loss %.6g -> %.6g; trajectory written to %s\n", a.optim.c_str(),
+              a.function.c_str(), static_cast<long long>(n), avg ? " with " : "", avg ? a.average.c_str() : "",
+              static_cast<long long>(a.steps), first_loss, last_loss, a.out.c_str());
+  if (!std::isfinite(last_loss)) std::fprintf(stderr, "momenta: warning: the run diverged (final loss %g)\n", last_loss);
+}
+
+std::string function_list() {
+  std::string s = "Test function:";
+  for (const auto& f : optim::test_functions()) s += " " + f.name;
+  return s + " (momenta optim list shows their formulas and --fn-arg names)";
+}
+
+}  // namespace
+
+void add_optimize_command(CLI::App& app) {
+  auto args = std::make_shared<OptimizeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "optimize",
+      "Run an optimizer (and optionally a weight averager) on a built-in test function in float64 and write the "
+      "trajectory as CSV: step,loss,x0..x{n-1}[,a0..a{n-1}], one row per step 0..N recorded before that step's update");
+  cmd->add_option("--function", args->function, function_list())->required();
+  cmd->add_option("--x0", args->x0, "Start point, comma-separated; its length is the dimension (e.g. --x0=-1.5,2)")
+      ->required();
+  cmd->add_option("--optim", args->optim, "Optimizer name (momenta optim list)")->required();
+  cmd->add_option("--hp", args->hp, "Optimizer hyperparameter key=value (repeatable), e.g. --hp betas=0.9,0.999");
+  cmd->add_option("--average", args->average, "Weight averager: ema, swa or belay (columns a0..a{n-1})");
+  cmd->add_option("--avg-hp", args->avg_hp, "Averager hyperparameter key=value (repeatable), e.g. --avg-hp m1=10");
+  cmd->add_option("--fn-arg", args->fn_arg, "Test-function parameter key=value (repeatable), e.g. --fn-arg b=100");
+  cmd->add_option("--steps", args->steps, "Optimizer steps N")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--out", args->out, "Output CSV file")->required();
+  cmd->callback([args] { run_optimize(*args); });
+}
+
+}  // namespace momenta::cli
