@@ -53,7 +53,7 @@ class Tensor {
   template <class T>
   static Tensor from_vector(const std::vector<T>& v, const Shape& shape, Device device = kCPU) {
     check<ShapeError>(static_cast<int64_t>(v.size()) == shape_numel(shape), "from_vector: ", v.size(),
-                      " values do not fill shape ", shape_str(shape));
+                      " values do not fill shape ", fmt(shape));
     return from_data(v.data(), shape, device);
   }
   template <class T>

@@ -14,8 +14,8 @@ thread_local bool g_grad_mode = true;
 // Adds g into the leaf's .grad: in place when a gradient buffer exists (parameters keep theirs
 // in the gradient arena), else a private copy so later in-place adds never alias g.
 void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
-  check<ShapeError>(g.shape() == leaf.shape, "backward: gradient of shape ", shape_str(g.shape()),
-                    " for a leaf of shape ", shape_str(leaf.shape));
+  check<ShapeError>(g.shape() == leaf.shape, "backward: gradient of shape ", fmt(g.shape()),
+                    " for a leaf of shape ", fmt(leaf.shape));
   if (leaf.grad.defined()) {
     leaf.grad.add_(g);
   } else {
@@ -69,11 +69,11 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   Tensor seed = grad;
   if (!seed.defined()) {
     check<ShapeError>(root.numel() == 1, "backward: a gradient must be given for a tensor of shape ",
-                      shape_str(root.shape()), " (only single-element outputs get an implicit 1)");
+                      fmt(root.shape()), " (only single-element outputs get an implicit 1)");
     seed = Tensor::ones(root.shape(), root.dtype(), root.device());
   }
-  check<ShapeError>(seed.shape() == root.shape(), "backward: gradient shape ", shape_str(seed.shape()),
-                    " does not match tensor shape ", shape_str(root.shape()));
+  check<ShapeError>(seed.shape() == root.shape(), "backward: gradient shape ", fmt(seed.shape()),
+                    " does not match tensor shape ", fmt(root.shape()));
   NoGradGuard no_grad;
   if (!root.grad_fn()) {
     accumulate_leaf(*root.impl(), seed);

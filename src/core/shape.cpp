@@ -30,6 +30,8 @@ std::string shape_str(const Shape& s) {
   return os.str();
 }
 
+std::ostream& operator<<(std::ostream& os, ShapeFmt f) { return os << shape_str(f.shape); }
+
 int64_t normalize_axis(int64_t axis, int64_t ndim, const char* what) {
   const int64_t a = axis < 0 ? axis + ndim : axis;
   check<ShapeError>(a >= 0 && a < ndim, what, ": axis ", axis, " is out of range for a tensor with ", ndim,

@@ -38,7 +38,7 @@ Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
-  for (int64_t d : shape) check<ShapeError>(d >= 0, "empty: negative dimension in shape ", shape_str(shape));
+  for (int64_t d : shape) check<ShapeError>(d >= 0, "empty: negative dimension in shape ", fmt(shape));
   const size_t nbytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
   return from_storage(allocate_storage(nbytes, device), shape, contiguous_strides(shape), 0, dtype);
 }
@@ -86,7 +86,7 @@ void* Tensor::raw_data() const {
 }
 
 double Tensor::item() const {
-  check<ShapeError>(numel() == 1, "item(): tensor of shape ", shape_str(shape()), " has ", numel(),
+  check<ShapeError>(numel() == 1, "item(): tensor of shape ", fmt(shape()), " has ", numel(),
                     " elements, expected 1");
   Tensor t = to(kCPU).contiguous().to(kFloat64);
   return *t.data<double>();
@@ -150,7 +150,7 @@ const Tensor& Tensor::mul_(double value) const {
 
 void Tensor::copy_from_host(const void* src, size_t nbytes) const {
   check<ShapeError>(nbytes == static_cast<size_t>(numel()) * dtype_size(dtype()), "copy_from_host: ", nbytes,
-                    " bytes do not match tensor of shape ", shape_str(shape()), " (", dtype_name(dtype()), ")");
+                    " bytes do not match tensor of shape ", fmt(shape()), " (", dtype_name(dtype()), ")");
   if (device().is_cpu() && is_contiguous()) {
     if (nbytes) std::memcpy(raw_data(), src, nbytes);
     return;
@@ -164,7 +164,7 @@ void Tensor::copy_from_host(const void* src, size_t nbytes) const {
 
 void Tensor::copy_to_host(void* dst, size_t nbytes) const {
   check<ShapeError>(nbytes == static_cast<size_t>(numel()) * dtype_size(dtype()), "copy_to_host: ", nbytes,
-                    " bytes do not match tensor of shape ", shape_str(shape()), " (", dtype_name(dtype()), ")");
+                    " bytes do not match tensor of shape ", fmt(shape()), " (", dtype_name(dtype()), ")");
   if (device().is_cpu() && is_contiguous()) {
     if (nbytes) std::memcpy(dst, raw_data(), nbytes);
     return;
@@ -178,7 +178,7 @@ void Tensor::copy_to_host(void* dst, size_t nbytes) const {
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "Tensor(undefined)";
-  os << "Tensor(shape=" << shape_str(t.shape()) << ", dtype=" << dtype_name(t.dtype())
+  os << "Tensor(shape=" << fmt(t.shape()) << ", dtype=" << dtype_name(t.dtype())
      << ", device=" << t.device().str();
   if (t.numel() <= 16) {
     os << ", values=[";

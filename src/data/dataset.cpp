@@ -21,14 +21,14 @@ ImageDataset::ImageDataset(std::vector<uint8_t> images, const Shape& sample_shap
                            int64_t num_classes, Normalization norm)
     : images_(std::move(images)), sample_shape_(sample_shape), labels_(std::move(labels)), num_classes_(num_classes) {
   check<ShapeError>(sample_shape_.size() == 3, "ImageDataset: sample shape must be [C, H, W], got ",
-                    shape_str(sample_shape_));
+                    fmt(sample_shape_));
   for (int64_t d : sample_shape_) {
-    check<ShapeError>(d >= 1, "ImageDataset: sample shape ", shape_str(sample_shape_), " has an empty dimension");
+    check<ShapeError>(d >= 1, "ImageDataset: sample shape ", fmt(sample_shape_), " has an empty dimension");
   }
   const int64_t per_sample = shape_numel(sample_shape_);
   const int64_t n = static_cast<int64_t>(labels_.size());
   check<ShapeError>(static_cast<int64_t>(images_.size()) == n * per_sample, "ImageDataset: ", images_.size(),
-                    " image bytes do not make ", n, " samples of shape ", shape_str(sample_shape_), " (expected ",
+                    " image bytes do not make ", n, " samples of shape ", fmt(sample_shape_), " (expected ",
                     n * per_sample, ")");
   check<ValueError>(num_classes_ >= 1, "ImageDataset: num_classes must be at least 1, got ", num_classes_);
   for (size_t i = 0; i < labels_.size(); ++i) {

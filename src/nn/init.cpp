@@ -30,11 +30,11 @@ void init_module(Module& m, WeightFn weight_fn, Generator& gen, bool biases_norm
 }  // namespace
 
 int64_t fan_in(const Tensor& w) {
-  check<ShapeError>(w.dim() >= 2, "fan_in: expected a weight with at least 2 dimensions, got ", shape_str(w.shape()));
+  check<ShapeError>(w.dim() >= 2, "fan_in: expected a weight with at least 2 dimensions, got ", fmt(w.shape()));
   return w.shape()[1] * receptive(w);
 }
 int64_t fan_out(const Tensor& w) {
-  check<ShapeError>(w.dim() >= 2, "fan_out: expected a weight with at least 2 dimensions, got ", shape_str(w.shape()));
+  check<ShapeError>(w.dim() >= 2, "fan_out: expected a weight with at least 2 dimensions, got ", fmt(w.shape()));
   return w.shape()[0] * receptive(w);
 }
 

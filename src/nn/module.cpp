@@ -60,7 +60,7 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
       continue;
     }
     check<ShapeError>(it->second->shape() == t.shape(), "load_state_dict: '", name, "' has shape ",
-                      shape_str(it->second->shape()), ", the model expects ", shape_str(t.shape()));
+                      fmt(it->second->shape()), ", the model expects ", fmt(t.shape()));
     Tensor dst = t;
     dst.copy_(it->second->to(t.device()));
     given.erase(it);

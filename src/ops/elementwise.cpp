@@ -64,7 +64,7 @@ Tensor activation(UnaryOp fwd, BinaryOp bwd, bool save_output, const char* name,
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   const int64_t lead = x.dim() - static_cast<int64_t>(shape.size());
-  check<ShapeError>(lead >= 0, "sum_to: cannot reduce ", shape_str(x.shape()), " to ", shape_str(shape));
+  check<ShapeError>(lead >= 0, "sum_to: cannot reduce ", fmt(x.shape()), " to ", fmt(shape));
   std::vector<int64_t> axes;
   for (int64_t i = 0; i < x.dim(); ++i) {
     if (i < lead || (shape[i - lead] == 1 && x.shape()[i] != 1)) axes.push_back(i);

@@ -50,8 +50,8 @@ void check_matmul(const Tensor& a, const Tensor& b, const char* what) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_matmul(a, b, "matmul");
   if (a.dim() == 2 && b.dim() == 2) {
-    check<ShapeError>(a.shape()[1] == b.shape()[0], "matmul: inner dimensions differ: ", shape_str(a.shape()), " @ ",
-                      shape_str(b.shape()));
+    check<ShapeError>(a.shape()[1] == b.shape()[0], "matmul: inner dimensions differ: ", fmt(a.shape()), " @ ",
+                      fmt(b.shape()));
     Tensor out = mm(a.detach(), b.detach());
     if (any_requires_grad({&a, &b})) {
       const Tensor ad = a.detach(), bd = b.detach();
@@ -63,10 +63,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     return out;
   }
   check<ShapeError>(a.dim() == 3 && b.dim() == 3, "matmul: expected 2-D @ 2-D or 3-D @ 3-D, got ",
-                    shape_str(a.shape()), " @ ", shape_str(b.shape()));
+                    fmt(a.shape()), " @ ", fmt(b.shape()));
   const int64_t ba = a.shape()[0], bb = b.shape()[0];
   check<ShapeError>((ba == bb || ba == 1 || bb == 1) && a.shape()[2] == b.shape()[1], "matmul: cannot multiply ",
-                    shape_str(a.shape()), " @ ", shape_str(b.shape()));
+                    fmt(a.shape()), " @ ", fmt(b.shape()));
   const int64_t batch = std::max(ba, bb);
   Tensor out = Tensor::empty({batch, a.shape()[1], b.shape()[2]}, a.dtype(), a.device());
   for (int64_t i = 0; i < batch; ++i)
@@ -90,13 +90,13 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   check_matmul(x, w, "linear");
-  check<ShapeError>(w.dim() == 2, "linear: weight must be 2-D [out, in], got ", shape_str(w.shape()));
+  check<ShapeError>(w.dim() == 2, "linear: weight must be 2-D [out, in], got ", fmt(w.shape()));
   const int64_t in = w.shape()[1], out_f = w.shape()[0];
-  check<ShapeError>(x.dim() >= 1 && x.shape().back() == in, "linear: input ", shape_str(x.shape()),
+  check<ShapeError>(x.dim() >= 1 && x.shape().back() == in, "linear: input ", fmt(x.shape()),
                     " does not end in the weight's in_features ", in);
   if (b.defined()) {
     check<ShapeError>(b.dim() == 1 && b.shape()[0] == out_f && b.dtype() == x.dtype(), "linear: bias ",
-                      shape_str(b.shape()), " does not match out_features ", out_f);
+                      fmt(b.shape()), " does not match out_features ", out_f);
   }
   const Tensor x2 = x.detach().reshape({x.numel() / std::max<int64_t>(in, 1), in});
   Tensor y = mm(x2, w.detach().t());

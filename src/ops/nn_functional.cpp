@@ -37,10 +37,10 @@ Tensor softmax(const Tensor& x, int64_t axis) { return softmax_impl(x, axis, fal
 Tensor log_softmax(const Tensor& x, int64_t axis) { return softmax_impl(x, axis, true, "log_softmax"); }
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target) {
-  check<ShapeError>(logits.dim() == 2, "cross_entropy: logits must be [N, C], got ", shape_str(logits.shape()));
+  check<ShapeError>(logits.dim() == 2, "cross_entropy: logits must be [N, C], got ", fmt(logits.shape()));
   check<ShapeError>(target.dtype() == kInt64 && target.dim() == 1 && target.shape()[0] == logits.shape()[0],
                     "cross_entropy: target must be int64 [", logits.shape()[0], "], got ", dtype_name(target.dtype()),
-                    " ", shape_str(target.shape()));
+                    " ", fmt(target.shape()));
   check<ShapeError>(logits.shape()[0] > 0, "cross_entropy: empty batch");
   Tensor logp;
   {
@@ -62,8 +62,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target) {
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target) {
-  check<ShapeError>(input.shape() == target.shape(), "mse_loss: input ", shape_str(input.shape()),
-                    " and target ", shape_str(target.shape()), " differ");
+  check<ShapeError>(input.shape() == target.shape(), "mse_loss: input ", fmt(input.shape()),
+                    " and target ", fmt(target.shape()), " differ");
   return mean(square(sub(input, target)));
 }
 

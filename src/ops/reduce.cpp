@@ -84,7 +84,7 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& axes_in, bool keepdim) 
   const auto axes = normalize_axes(axes_in, x.dim(), "mean");
   int64_t count = 1;
   for (int64_t a : axes) count *= x.shape()[a];
-  check<ShapeError>(count > 0, "mean: reducing over an empty axis of shape ", shape_str(x.shape()));
+  check<ShapeError>(count > 0, "mean: reducing over an empty axis of shape ", fmt(x.shape()));
   return mul(sum(x, axes, keepdim), 1.0 / static_cast<double>(count));
 }
 

@@ -19,20 +19,20 @@ Shape infer_shape(const Shape& requested, int64_t numel, const char* what, const
   int64_t known = 1, infer_at = -1;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == -1) {
-      check<ShapeError>(infer_at < 0, what, ": only one dimension can be -1 in ", shape_str(requested));
+      check<ShapeError>(infer_at < 0, what, ": only one dimension can be -1 in ", fmt(requested));
       infer_at = static_cast<int64_t>(i);
     } else {
-      check<ShapeError>(s[i] >= 0, what, ": invalid dimension ", s[i], " in ", shape_str(requested));
+      check<ShapeError>(s[i] >= 0, what, ": invalid dimension ", s[i], " in ", fmt(requested));
       known *= s[i];
     }
   }
   if (infer_at >= 0) {
-    check<ShapeError>(known != 0 && numel % known == 0, what, ": cannot reshape ", shape_str(from), " into ",
-                      shape_str(requested));
+    check<ShapeError>(known != 0 && numel % known == 0, what, ": cannot reshape ", fmt(from), " into ",
+                      fmt(requested));
     s[infer_at] = numel / known;
   }
-  check<ShapeError>(shape_numel(s) == numel, what, ": cannot reshape ", shape_str(from), " (", numel, " elements) into ",
-                    shape_str(requested));
+  check<ShapeError>(shape_numel(s) == numel, what, ": cannot reshape ", fmt(from), " (", numel, " elements) into ",
+                    fmt(requested));
   return s;
 }
 
@@ -40,7 +40,7 @@ Shape infer_shape(const Shape& requested, int64_t numel, const char* what, const
 
 Tensor Tensor::view(const Shape& shape_req) const {
   const Shape s = infer_shape(shape_req, numel(), "view", shape());
-  check<ShapeError>(is_contiguous(), "view: tensor of shape ", shape_str(shape()),
+  check<ShapeError>(is_contiguous(), "view: tensor of shape ", fmt(shape()),
                     " is not contiguous; use reshape() (which copies) or contiguous() first");
   Tensor out = make_view(*this, s, contiguous_strides(s), offset());
   if (any_requires_grad({this})) {
@@ -117,14 +117,14 @@ Tensor Tensor::select(int64_t axis, int64_t index) const {
 }
 
 Tensor Tensor::expand(const Shape& target) const {
-  check<ShapeError>(target.size() >= shape().size(), "expand: cannot expand ", shape_str(shape()), " to ",
-                    shape_str(target));
+  check<ShapeError>(target.size() >= shape().size(), "expand: cannot expand ", fmt(shape()), " to ",
+                    fmt(target));
   const size_t lead = target.size() - shape().size();
   Strides st(target.size(), 0);
   for (size_t i = 0; i < shape().size(); ++i) {
     const int64_t have = shape()[i], want = target[lead + i];
-    check<ShapeError>(have == want || have == 1, "expand: cannot expand ", shape_str(shape()), " to ",
-                      shape_str(target));
+    check<ShapeError>(have == want || have == 1, "expand: cannot expand ", fmt(shape()), " to ",
+                      fmt(target));
     st[lead + i] = have == want ? strides()[i] : 0;
   }
   if (target == shape()) return *this;
@@ -218,11 +218,11 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t axis) {
   out_shape[ax] = 0;
   for (const Tensor& x : xs) {
     check<ShapeError>(x.dim() == first.dim() && x.dtype() == first.dtype(), "cat: tensor of shape ",
-                      shape_str(x.shape()), " (", dtype_name(x.dtype()), ") does not match ", shape_str(first.shape()),
+                      fmt(x.shape()), " (", dtype_name(x.dtype()), ") does not match ", fmt(first.shape()),
                       " (", dtype_name(first.dtype()), ")");
     for (int64_t d = 0; d < first.dim(); ++d) {
-      check<ShapeError>(d == ax || x.shape()[d] == first.shape()[d], "cat: shapes ", shape_str(first.shape()), " and ",
-                        shape_str(x.shape()), " differ outside axis ", ax);
+      check<ShapeError>(d == ax || x.shape()[d] == first.shape()[d], "cat: shapes ", fmt(first.shape()), " and ",
+                        fmt(x.shape()), " differ outside axis ", ax);
     }
     out_shape[ax] += x.shape()[ax];
   }

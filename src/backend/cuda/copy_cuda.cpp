@@ -71,8 +71,8 @@ void device_to_device(const Tensor& src, const Tensor& dst) {
 }  // namespace
 
 void copy(const Tensor& src, const Tensor& dst) {
-  check<ShapeError>(src.shape() == dst.shape(), "copy: source of shape ", shape_str(src.shape()),
-                    " does not match destination of shape ", shape_str(dst.shape()));
+  check<ShapeError>(src.shape() == dst.shape(), "copy: source of shape ", fmt(src.shape()),
+                    " does not match destination of shape ", fmt(dst.shape()));
   if (dst.numel() == 0) return;
   const bool src_cpu = src.device().is_cpu(), dst_cpu = dst.device().is_cpu();
   if (src_cpu && dst_cpu) return cpu::copy(src, dst);
