@@ -16,6 +16,31 @@
 namespace momenta::optim {
 namespace {
 
+// The loop halves of the two passes. Local copies, local accumulators and restrict pointers
+// keep everything in registers (the compiler cannot otherwise rule out aliasing).
+template <class T>
+double second_moment_range(T* __restrict p, const T* __restrict g, T* __restrict v, const kernels::AdaiParams<T>& params,
+                           int64_t begin, int64_t end) {
+  const kernels::AdaiParams<T> h = params;
+  double sum = 0.0;
+  for (int64_t i = begin; i < end; ++i) sum += static_cast<double>(kernels::adai_second_moment(p[i], g[i], v[i], h));
+  return sum;
+}
+
+template <class T>
+void update_range(T* __restrict p, const T* __restrict g, T* __restrict m, const T* __restrict v, T* __restrict bp,
+                  const kernels::AdaiParams<T>& params, double shift, int64_t begin, int64_t end, Sums<2>& acc) {
+  const kernels::AdaiParams<T> h = params;
+  double s1 = 0.0, s2 = 0.0;
+  for (int64_t i = begin; i < end; ++i) {
+    const double d = static_cast<double>(kernels::adai_update(p[i], g[i], m[i], v[i], bp[i], h)) - shift;
+    s1 += d;
+    s2 += d * d;
+  }
+  acc[0] += s1;
+  acc[1] += s2;
+}
+
 class Adai final : public Optimizer {
  public:
   // `always_decoupled`: AdaiS has no `decoupled` hyperparameter; its decay is always decoupled.
@@ -56,7 +81,7 @@ class Adai final : public Optimizer {
         if (g.end <= g.begin) continue;
         const kernels::AdaiParams<T> h = params<T>(g, 0.0);
         const Sums<1> s = reduce_arena_range<1>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<1>& acc) {
-          for (int64_t i = b; i < e; ++i) acc[0] += static_cast<double>(kernels::adai_second_moment(pp[i], gp[i], vp[i], h));
+          acc[0] += second_moment_range<T>(pp, gp, vp, h, b, e);
         });
         sum_v_hat += s[0] / static_cast<double>(h.bias_correction2);
         count += g.end - g.begin;
@@ -72,11 +97,7 @@ class Adai final : public Optimizer {
         if (g.end <= g.begin) continue;
         const kernels::AdaiParams<T> h = params<T>(g, v_bar_);
         const Sums<2> s = reduce_arena_range<2>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<2>& acc) {
-          for (int64_t i = b; i < e; ++i) {
-            const double d = static_cast<double>(kernels::adai_update(pp[i], gp[i], mp[i], vp[i], bpp[i], h)) - shift;
-            acc[0] += d;
-            acc[1] += d * d;
-          }
+          update_range<T>(pp, gp, mp, vp, bpp, h, shift, b, e, acc);
         });
         s1 += s[0];
         s2 += s[1];
