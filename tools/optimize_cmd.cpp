@@ -20,6 +20,7 @@
 #include "momenta/optim/averager.h"
 #include "momenta/optim/registry.h"
 #include "momenta/optim/test_functions.h"
+#include "momenta/parse.h"
 #include "tools/cli_common.h"
 
 namespace momenta::cli {
@@ -51,17 +52,19 @@ std::map<std::string, std::string> parse_pairs(const char* flag, const std::vect
 }
 
 std::vector<double> parse_x0(const std::string& text) {
+  check<ValueError>(!text.empty(), "--x0 is empty: give the start point, e.g. --x0=-1.5,2");
+  const auto bad = [&] {
+    return ValueError(str_cat("--x0 '", text,
+                              "' is not a comma-separated list of finite numbers (write --x0=-1.5,2 when it starts with '-')"));
+  };
   std::vector<double> out;
-  std::stringstream ss(text);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    char* end = nullptr;
-    const double v = std::strtod(part.c_str(), &end);
-    check<ValueError>(!part.empty() && end && *end == '\0' && std::isfinite(v), "--x0 '", text,
-                      "' is not a comma-separated list of finite numbers (write --x0=-1.5,2 when it starts with '-')");
-    out.push_back(v);
+  try {
+    out = parse_number_list(text, "--x0");
+  } catch (const ValueError&) {
+    throw bad();
   }
-  check<ValueError>(!out.empty(), "--x0 is empty: give the start point, e.g. --x0=-1.5,2");
+  for (double v : out)
+    if (!std::isfinite(v)) throw bad();
   return out;
 }
 

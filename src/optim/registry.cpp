@@ -1,5 +1,7 @@
 #include "momenta/optim/registry.h"
 
+#include "momenta/parse.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <sstream>
@@ -19,25 +21,13 @@ void ensure_builtin() {
   (void)done;
 }
 
-double parse_number(const std::string& rule, const std::string& key, const std::string& text) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  check<ValueError>(!text.empty() && end && *end == '\0', rule, ": hyperparameter ", key, "='", text,
-                    "' is not a number");
-  return v;
-}
-
 std::vector<double> parse_value(const std::string& rule, const HpSpec& spec, const std::string& text) {
   if (spec.kind == HpKind::kBool) {
     if (text == "true" || text == "1") return {1.0};
     if (text == "false" || text == "0") return {0.0};
     throw ValueError(str_cat(rule, ": hyperparameter ", spec.name, "='", text, "' is not a boolean (true or false)"));
   }
-  std::vector<double> out;
-  std::stringstream ss(text);
-  std::string part;
-  while (std::getline(ss, part, ',')) out.push_back(parse_number(rule, spec.name, part));
-  return out;
+  return parse_number_list(text, str_cat(rule, ": hyperparameter ", spec.name));
 }
 
 void validate(const std::string& rule, const HpSpec& spec, const std::vector<double>& v) {

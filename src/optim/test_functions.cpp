@@ -1,6 +1,8 @@
 // Built-in test functions (optim/test_functions.h), written with the engine's ops.
 #include "momenta/optim/test_functions.h"
 
+#include "momenta/parse.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <numbers>
@@ -137,18 +139,8 @@ Objective build(const std::string& name, int64_t n, const Args& a) {
 }
 
 std::vector<double> parse_numbers(const std::string& fn, const std::string& key, const std::string& text) {
-  std::vector<double> out;
-  std::stringstream ss(text);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    char* end = nullptr;
-    const double v = std::strtod(part.c_str(), &end);
-    check<ValueError>(!part.empty() && end && *end == '\0', fn, ": --fn-arg ", key, "='", text,
-                      "' is not a comma-separated list of numbers");
-    out.push_back(v);
-  }
-  check<ValueError>(!out.empty(), fn, ": --fn-arg ", key, " has no value");
-  return out;
+  check<ValueError>(!text.empty(), fn, ": --fn-arg ", key, " has no value");
+  return parse_number_list(text, str_cat(fn, ": --fn-arg ", key));
 }
 
 }  // namespace

@@ -1,0 +1,25 @@
+#include "momenta/parse.h"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "momenta/error.h"
+
+namespace momenta {
+
+std::vector<double> parse_number_list(const std::string& text, const std::string& what) {
+  std::vector<double> out;
+  std::stringstream ss(text);
+  std::string part;
+  bool ok = !text.empty() && text.back() != ',';
+  while (ok && std::getline(ss, part, ',')) {
+    char* end = nullptr;
+    const double v = std::strtod(part.c_str(), &end);
+    ok = !part.empty() && end != nullptr && *end == '\0';
+    out.push_back(v);
+  }
+  if (!ok) throw ValueError(str_cat(what, "='", text, "' is not a comma-separated list of numbers"));
+  return out;
+}
+
+}  // namespace momenta
