@@ -1,11 +1,15 @@
 // `momenta train`: trains a model on a dataset and saves it with its metrics.
 #include <omp.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
+#include "momenta/autograd.h"
 #include "momenta/data/dataset.h"
 #include "momenta/io/safetensors.h"
+#include "momenta/optim/averager.h"
+#include "momenta/optim/param_groups.h"
 #include "momenta/optim/registry.h"
 #include "momenta/optim/schedule.h"
 #include "momenta/random.h"
@@ -28,7 +32,14 @@ struct TrainArgs {
   int threads = 0;
   std::string out = "runs/mlp";
   std::string schedule = "cosine";
+  std::vector<double> milestones;  // epochs (multistep)
+  double gamma = 0.1;
   int64_t warmup = 0;
+  std::vector<std::string> groups;
+  std::vector<std::string> hp_schedules;
+  std::string average;
+  std::vector<std::string> avg_hp;
+  std::string loss = "cross_entropy";
   std::string resume;
   bool no_progress = false;
 };
@@ -51,8 +62,29 @@ void run_train(const TrainArgs& a) {
     m.try_emplace("lr", std::to_string(a.lr));
     return m;
   }();
-  optim::optimizer_info(a.optim);  // unknown names fail before any data is read
-  optim::parse_schedule_kind(a.schedule);
+  // Everything that can be checked without data fails before any data is read.
+  optim::optimizer_info(a.optim);
+  const auto schedule_kind = optim::parse_schedule_kind(a.schedule);
+  check<ValueError>(schedule_kind != optim::Schedule::Kind::kMultiStep || !a.milestones.empty(),
+                    "--schedule multistep needs --milestones (epochs), e.g. --milestones 5,8");
+  check<ValueError>(schedule_kind == optim::Schedule::Kind::kMultiStep || a.milestones.empty(),
+                    "--milestones is only used with --schedule multistep");
+  const auto group_rules = optim::parse_group_rules(a.groups);
+  std::vector<optim::HpSchedule> hp_schedules;
+  for (const auto& item : a.hp_schedules) hp_schedules.push_back(optim::parse_hp_schedule(item));
+  const train::Loss loss = train::parse_loss(a.loss);
+  optim::HyperParams avg_hp;
+  if (!a.average.empty()) {
+    std::map<std::string, std::string> given;
+    for (const auto& item : a.avg_hp) {
+      const auto eq = item.find('=');
+      check<ValueError>(eq != std::string::npos && eq > 0, "--avg-hp '", item, "': expected key=value, e.g. --avg-hp k=1");
+      given[item.substr(0, eq)] = item.substr(eq + 1);
+    }
+    avg_hp = optim::resolve_averager_hyperparams(optim::averager_info(a.average), given);
+  } else {
+    check<ValueError>(a.avg_hp.empty(), "--avg-hp given without --average");
+  }
   if (a.threads > 0) omp_set_num_threads(a.threads);
   const std::string dir = resolve_data_dir(a.data, a.data_dir);
   std::printf("loading %s from %s\n", a.data.c_str(), dir.c_str());
@@ -66,6 +98,9 @@ void run_train(const TrainArgs& a) {
   auto model = build_model(spec);
   model->finalize();
   auto opt = optim::make_optimizer(a.optim, model->arena(), hp_given);
+  if (!group_rules.empty()) optim::apply_param_groups(*opt, optim::make_param_groups(model->arena(), group_rules));
+  std::unique_ptr<optim::Averager> averager =
+      a.average.empty() ? nullptr : optim::averager_info(a.average).make(model->arena(), avg_hp);
   std::printf("model %s, %lld parameters; optimizer %s (lr %g); %lld train / %lld test samples; %d threads\n",
               model->describe().c_str(), static_cast<long long>(model->num_parameters()), a.optim.c_str(), opt->lr(),
               static_cast<long long>(train_set.size()), static_cast<long long>(test_set.size()), omp_get_max_threads());
@@ -76,8 +111,19 @@ void run_train(const TrainArgs& a) {
   to.batch_size = a.batch_size;
   to.seed = a.seed;
   to.progress = !a.no_progress;
-  to.schedule.kind = optim::parse_schedule_kind(a.schedule);
+  to.schedule.kind = schedule_kind;
   to.schedule.warmup_steps = a.warmup;
+  to.schedule.gamma = a.gamma;
+  {
+    const int64_t batches = (train_set.size() + a.batch_size - 1) / a.batch_size;  // the loader keeps the last batch
+    for (double e : a.milestones) {
+      check<ValueError>(e > 0 && std::floor(e) == e, "--milestones: '", e, "' is not a positive whole epoch");
+      to.schedule.milestones.push_back(static_cast<int64_t>(e) * batches);
+    }
+  }
+  to.hp_schedules = hp_schedules;
+  to.averager = averager.get();
+  to.loss = loss;
   to.metrics_jsonl = a.out + "/metrics.jsonl";
   to.metrics_csv = a.out + "/metrics.csv";
   to.checkpoint = a.out + "/checkpoint.safetensors";
@@ -93,8 +139,24 @@ void run_train(const TrainArgs& a) {
   meta["epochs"] = std::to_string(a.epochs);
   meta["seed"] = std::to_string(a.seed);
   meta["schedule"] = a.schedule;
+  meta["loss"] = a.loss;
   const std::string path = a.out + "/model.safetensors";
-  io::save_safetensors(path, model->state_dict(), meta);
+  {
+    // Save the weights to evaluate: the paper's iterate for look-ahead rules (optimizer.h
+    // eval_weights), then the averager's weights beside them.
+    NoGradGuard ng;
+    const Tensor& params = model->arena().params();
+    const Tensor eval_w = opt->eval_weights();
+    if (eval_w.raw_data() != params.raw_data()) params.copy_(eval_w);
+    io::save_safetensors(path, model->state_dict(), meta);
+    if (averager && averager->averaged().defined()) {
+      params.copy_(averager->averaged());
+      meta["averager"] = a.average;
+      const std::string avg_path = a.out + "/model_" + a.average + ".safetensors";
+      io::save_safetensors(avg_path, model->state_dict(), meta);
+      std::printf("averaged weights (%s) saved to %s\n", a.average.c_str(), avg_path.c_str());
+    }
+  }
   if (!results.empty()) {
     std::printf("final test accuracy %.2f%% after %lld epochs (training time %.1f s); model saved to %s\n",
                 100.0 * results.back().test.accuracy, static_cast<long long>(a.epochs), seconds, path.c_str());
@@ -118,10 +180,29 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--lr", args->lr, "Learning rate")->capture_default_str();
   cmd->add_option("--hp", args->hp, "Optimizer hyperparameter key=value (repeatable), e.g. --hp momentum=0.9");
   cmd->add_option("--schedule", args->schedule,
-                  "Learning-rate schedule over the whole run: constant or cosine (to 0 at the last step)")
+                  "Learning-rate schedule over the whole run: constant, cosine (to 0 at the last step) or multistep "
+                  "(x --gamma after each of --milestones)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"constant", "cosine"}));
+      ->check(CLI::IsMember({"constant", "cosine", "multistep"}));
+  cmd->add_option("--milestones", args->milestones,
+                  "Epochs after which multistep multiplies the learning rate by --gamma, e.g. --milestones 5,8")
+      ->delimiter(',');
+  cmd->add_option("--gamma", args->gamma, "Multistep factor")->capture_default_str();
   cmd->add_option("--warmup", args->warmup, "Linear learning-rate warmup steps")->capture_default_str();
+  cmd->add_option("--group", args->groups,
+                  "Parameter group PATTERN:key=value (repeatable): PATTERN is a glob over parameter names "
+                  "(e.g. '*.bias', 'layers.0.*') or @1d (biases and norm parameters) or @nd; e.g. "
+                  "--group '@1d:weight_decay=0'");
+  cmd->add_option("--hp-schedule", args->hp_schedules,
+                  "Move a hyperparameter over the run: key=start:end[:linear|cosine] (repeatable), e.g. "
+                  "--hp-schedule sigma=5:2 for super_accel");
+  cmd->add_option("--average", args->average,
+                  "Weight averager stepped after the optimizer: ema, swa or belay; test accuracy is reported for "
+                  "the model and the average");
+  cmd->add_option("--avg-hp", args->avg_hp, "Averager hyperparameter key=value (repeatable), e.g. --avg-hp k=1");
+  cmd->add_option("--loss", args->loss, "cross_entropy or quadratic (0.5*|output - onehot|^2)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cross_entropy", "quadratic"}));
   cmd->add_option("--seed", args->seed, "Seed for initialisation and data order")->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (0: all cores)")->capture_default_str();
   cmd->add_option("--out", args->out, "Output directory")->capture_default_str();

@@ -22,6 +22,10 @@ class AdaBound final : public Optimizer {
     for (const auto& g : groups()) base_lr_.push_back(this->hp(g, "lr"));
   }
   const char* name() const override { return "adabound"; }
+  void on_groups_changed() override {
+    base_lr_.clear();
+    for (const auto& g : groups()) base_lr_.push_back(this->hp(g, "lr"));
+  }
 
   std::map<std::string, double> diagnostics() const override {
     const auto& g = groups().front();

@@ -46,11 +46,14 @@ class Adai final : public Optimizer {
   // `always_decoupled`: AdaiS has no `decoupled` hyperparameter; its decay is always decoupled.
   Adai(const nn::ParamArena& arena, const HyperParams& hp, const char* rule_name, bool always_decoupled)
       : Optimizer(arena, hp), name_(rule_name), always_decoupled_(always_decoupled) {
+    on_groups_changed();
+  }
+  const char* name() const override { return name_; }
+  void on_groups_changed() override {
     for (const auto& g : groups())
       check<ValueError>(this->hp(g, "betas", 1) < 1.0, name_, ": betas[1] (beta2) must be in [0, 1), got ",
                         this->hp(g, "betas", 1));
   }
-  const char* name() const override { return name_; }
 
   // Inertia statistics of the last step over every element: mean and standard deviation of
   // beta1, and the global mean of v_hat it was computed from.

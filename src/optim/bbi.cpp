@@ -53,6 +53,10 @@ class Bbi final : public Optimizer {
   }
 
   const char* name() const override { return "bbi"; }
+  // One energy per group in the reference's param_groups; momenta's groups are arena ranges, so
+  // a named group split into several ranges would change the dynamics: BBI stays whole-model.
+  bool supports_group_hyperparams() const override { return false; }
+  void on_groups_changed() override { group_.assign(groups().size(), {}); }
 
   // bbi_kinetic |Pi|^2 summed over groups (always present), and after the first call:
   // bbi_energy E, bbi_potential V, bbi_rescale (last group's energy-projection factor) and

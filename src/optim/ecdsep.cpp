@@ -50,6 +50,7 @@ class Ecdsep final : public Optimizer {
   }
 
   const char* name() const override { return name_; }
+  bool supports_group_hyperparams() const override { return false; }
 
   // ecdsep_energy E, ecdsep_kinetic |Pi|^2 (after the last step; always present, 0 before the
   // first), ecdsep_potential V of the last call, ecdsep_updated (0 when the last call skipped

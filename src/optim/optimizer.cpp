@@ -1,18 +1,41 @@
 #include "momenta/optim/optimizer.h"
 
+#include <algorithm>
+
 #include "momenta/autograd.h"
 
 namespace momenta::optim {
 
 Optimizer::Optimizer(const nn::ParamArena& arena, HyperParams hp, std::vector<ParamGroup> groups)
-    : arena_(&arena), groups_(std::move(groups)) {
+    : arena_(&arena), defaults_(std::move(hp)) {
   check<ValueError>(arena.built(), "optimizer: the model has no parameter arena (call finalize() first)");
-  if (groups_.empty()) groups_.push_back(ParamGroup{0, arena.size(), hp, 0});
-  for (auto& g : groups_) {
-    check<ValueError>(g.begin >= 0 && g.begin <= g.end && g.end <= arena.size(), "optimizer: group range [", g.begin,
-                      ", ", g.end, ") is outside the arena of ", arena.size(), " elements");
-    for (const auto& [k, v] : hp) g.hp.try_emplace(k, v);  // group values override the defaults
+  install_groups(std::move(groups));
+}
+
+void Optimizer::install_groups(std::vector<ParamGroup> groups) {
+  if (groups.empty()) groups.push_back(ParamGroup{0, arena_->size(), {}, 0, ""});
+  for (auto& g : groups) {
+    check<ValueError>(g.begin >= 0 && g.begin <= g.end && g.end <= arena_->size(), "optimizer: group range [", g.begin,
+                      ", ", g.end, ") is outside the arena of ", arena_->size(), " elements");
+    for (const auto& [k, v] : defaults_) g.hp.try_emplace(k, v);  // group values override the defaults
   }
+  groups_ = std::move(groups);
+}
+
+void Optimizer::set_groups(std::vector<ParamGroup> groups) {
+  check<ValueError>(state_.empty() && std::all_of(groups_.begin(), groups_.end(), [](const ParamGroup& g) { return g.t == 0; }),
+                    name(), ": parameter groups can only be set before the first step");
+  if (!supports_group_hyperparams()) {
+    for (const auto& g : groups)
+      for (const auto& [k, v] : g.hp) {
+        auto it = defaults_.find(k);
+        check<ValueError>(it != defaults_.end() && it->second == v, name(), ": group '", g.name, "' sets '", k,
+                          "', but this rule has one set of hyperparameters for the whole model");
+      }
+    return;  // every group has the model's values: one whole-arena group is the same rule
+  }
+  install_groups(std::move(groups));
+  on_groups_changed();
 }
 
 double Optimizer::hp(const ParamGroup& g, const std::string& key, size_t i) const {

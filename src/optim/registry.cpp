@@ -136,3 +136,19 @@ void register_builtin() {
 }  // namespace
 
 }  // namespace momenta::optim
+
+namespace momenta::optim {
+
+void apply_param_groups(Optimizer& opt, std::vector<ParamGroup> groups) {
+  const OptimizerInfo& info = optimizer_info(opt.name());
+  for (const auto& g : groups) {
+    try {
+      for (const auto& [k, v] : g.hp) validate(info.name, *find_spec(info, k), v);
+    } catch (const ValueError& e) {
+      throw ValueError(str_cat("parameter group '", g.name, "': ", e.what()));
+    }
+  }
+  opt.set_groups(std::move(groups));
+}
+
+}  // namespace momenta::optim

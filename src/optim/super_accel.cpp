@@ -36,8 +36,25 @@ class SuperAccel final : public Optimizer {
   SuperAccel(const nn::ParamArena& arena, const HyperParams& hp, const char* rule_name, Kind kind)
       : Optimizer(arena, hp), name_(rule_name), kind_(kind) {}
   const char* name() const override { return name_; }
+  void on_groups_changed() override { built_sigma_.clear(); }
 
-  // theta = phi - sigma*vel per group; before the first step theta = phi.
+  // The sigma each group's stored phi was built with (NOTE [look-ahead storage]): checkpointed,
+  // so a resumed run under a sigma schedule continues exactly.
+  std::map<std::string, double> scalar_state() const override {
+    std::map<std::string, double> s;
+    for (size_t i = 0; i < built_sigma_.size(); ++i) s[str_cat("built_sigma.", i)] = built_sigma_[i];
+    return s;
+  }
+  void load_scalar_state(const std::map<std::string, double>& s) override {
+    built_sigma_.clear();
+    for (size_t i = 0;; ++i) {
+      auto it = s.find(str_cat("built_sigma.", i));
+      if (it == s.end()) break;
+      built_sigma_.push_back(it->second);
+    }
+  }
+
+  // theta = phi - sigma_prev*vel per group; before the first step theta = phi.
   Tensor eval_weights() const override {
     Tensor vel;
     for (const auto& [key, t] : state())
@@ -53,8 +70,9 @@ class SuperAccel final : public Optimizer {
       for_arena_range(p, 0, arena().size(), name_, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) out[i] = pp[i];
       });
-      for (const auto& g : groups()) {
-        const T sigma = static_cast<T>(hp(g, "sigma"));
+      for (size_t gi = 0; gi < groups().size(); ++gi) {
+        const ParamGroup& g = groups()[gi];
+        const T sigma = static_cast<T>(gi < built_sigma_.size() && !std::isnan(built_sigma_[gi]) ? built_sigma_[gi] : hp(g, "sigma"));
         for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) {
           for (int64_t i = b; i < e; ++i) out[i] = kernels::super_accel_theta(pp[i], vp[i], sigma);
         });
@@ -73,6 +91,11 @@ class SuperAccel final : public Optimizer {
     const Tensor& p = arena().params();
     const Tensor& gr = arena().grads();
     const double lr = hp(g, "lr"), sigma = hp(g, "sigma");
+    const size_t gi = static_cast<size_t>(&g - groups().data());
+    if (built_sigma_.size() < groups().size()) built_sigma_.resize(groups().size(), std::nan(""));
+    // Before the first step vel = 0, so the sigma phi was "built with" is immaterial.
+    const double sigma_prev = std::isnan(built_sigma_[gi]) ? sigma : built_sigma_[gi];
+    built_sigma_[gi] = sigma;
     dispatch_floating(p.dtype(), name_, [&](auto tag) {
       using T = decltype(tag);
       T* pp = flat<T>(p);
@@ -81,7 +104,7 @@ class SuperAccel final : public Optimizer {
       switch (kind_) {
         case Kind::kMomentum: {
           const kernels::SuperAccelParams<T> h{static_cast<T>(lr), static_cast<T>(hp(g, "momentum")),
-                                               static_cast<T>(sigma)};
+                                               static_cast<T>(sigma), static_cast<T>(sigma_prev)};
           for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) {
             for (int64_t i = b; i < e; ++i) kernels::super_accel_update(pp[i], gp[i], velp[i], h);
           });
@@ -90,7 +113,7 @@ class SuperAccel final : public Optimizer {
         case Kind::kRmsprop: {
           const kernels::RmspropSuperAccelParams<T> h{static_cast<T>(lr), static_cast<T>(hp(g, "momentum")),
                                                       static_cast<T>(hp(g, "beta2")), static_cast<T>(hp(g, "eps")),
-                                                      static_cast<T>(sigma)};
+                                                      static_cast<T>(sigma), static_cast<T>(sigma_prev)};
           T* rp = flat<T>(r);
           for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) {
             for (int64_t i = b; i < e; ++i) kernels::rmsprop_super_accel_update(pp[i], gp[i], velp[i], rp[i], h);
@@ -104,7 +127,7 @@ class SuperAccel final : public Optimizer {
               static_cast<T>(b1), static_cast<T>(b2), static_cast<T>(hp(g, "eps")),
               static_cast<T>(hp(g, "weight_decay")), static_cast<T>(step_size),
               static_cast<T>((1.0 + sigma) * step_size), static_cast<T>(std::sqrt(1.0 - std::pow(b2, t))),
-              static_cast<T>(sigma)};
+              static_cast<T>(sigma_prev)};
           T* mp = flat<T>(m);
           T* vp = flat<T>(v);
           for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) {
@@ -119,6 +142,7 @@ class SuperAccel final : public Optimizer {
  private:
   const char* name_;
   Kind kind_;
+  std::vector<double> built_sigma_;  // per group; NaN until the group's first step
 };
 
 HpSpec sigma_spec() {

@@ -3,11 +3,12 @@
 #include <cstdlib>
 
 #include "momenta/io/safetensors.h"
+#include "momenta/parse.h"
 #include "momenta/random.h"
 
 namespace momenta::train {
 namespace {
-const std::string kModel = "model.", kOptim = "optim.";
+const std::string kModel = "model.", kOptim = "optim.", kAvg = "avg.";
 
 bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
@@ -27,39 +28,55 @@ uint64_t parse_u64(const std::string& text, const std::string& key, const std::s
 }  // namespace
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const optim::Optimizer& opt,
-                     const TrainingPosition& pos) {
+                     const TrainingPosition& pos, const optim::Averager* averager) {
   std::vector<std::pair<std::string, Tensor>> entries;
   for (const auto& [name, t] : model.state_dict()) entries.emplace_back(kModel + name, t);
   for (const auto& [name, t] : opt.state()) entries.emplace_back(kOptim + name, t);
+  if (averager != nullptr)
+    for (const auto& [name, t] : averager->state()) entries.emplace_back(kAvg + name, t);
   const Generator& gen = default_generator();
-  char lr[32];
-  std::snprintf(lr, sizeof lr, "%.17g", pos.base_lr);
+  std::string lrs;
+  for (double lr : pos.base_lrs) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", lr);
+    lrs += (lrs.empty() ? "" : ",") + std::string(buf);
+  }
   io::save_safetensors(path, entries,
                        {{"format", "momenta-checkpoint"},
                         {"optimizer", opt.name()},
+                        {"averager", averager != nullptr ? averager->name() : ""},
                         {"next_epoch", std::to_string(pos.next_epoch)},
                         {"global_step", std::to_string(pos.global_step)},
-                        {"base_lr", lr},
+                        {"base_lrs", lrs},
                         {"rng_seed", std::to_string(gen.seed())},
                         {"rng_offset", std::to_string(gen.offset())}});
 }
 
-TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& opt) {
+TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& opt,
+                                 optim::Averager* averager) {
   const io::SafetensorsFile f = io::load_safetensors(path);
   check<FormatError>(meta(f, "format", path) == "momenta-checkpoint", "'", path, "' is not a momenta checkpoint");
   const std::string rule = meta(f, "optimizer", path);
   check<FormatError>(rule == opt.name(), "checkpoint '", path, "' was written by optimizer '", rule,
                      "', this run uses '", opt.name(), "'");
+  auto it = f.metadata.find("averager");
+  const std::string saved_avg = it == f.metadata.end() ? "" : it->second;
+  const std::string want_avg = averager != nullptr ? averager->name() : "";
+  check<FormatError>(saved_avg == want_avg, "checkpoint '", path, "' was written ",
+                     saved_avg.empty() ? std::string("without an averager") : str_cat("with averager '", saved_avg, "'"),
+                     ", this run uses ", want_avg.empty() ? std::string("none") : str_cat("'", want_avg, "'"));
   nn::NamedTensors model_state;
-  std::vector<std::pair<std::string, Tensor>> optim_state;
+  std::vector<std::pair<std::string, Tensor>> optim_state, avg_state;
   for (const auto& [name, t] : f.tensors) {
     if (starts_with(name, kModel)) model_state.emplace_back(name.substr(kModel.size()), t);
     else if (starts_with(name, kOptim)) optim_state.emplace_back(name.substr(kOptim.size()), t);
+    else if (starts_with(name, kAvg) && averager != nullptr) avg_state.emplace_back(name.substr(kAvg.size()), t);
     else throw FormatError(str_cat("checkpoint '", path, "': unexpected entry '", name, "'"));
   }
   try {
     model.load_state_dict(model_state);
     opt.load_state(optim_state);
+    if (averager != nullptr) averager->load_state(avg_state);
   } catch (const Error& e) {
     throw FormatError(str_cat("checkpoint '", path, "' does not fit this run: ", e.what()));
   }
@@ -68,7 +85,12 @@ TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, opt
   TrainingPosition pos;
   pos.next_epoch = static_cast<int64_t>(parse_u64(meta(f, "next_epoch", path), "next_epoch", path));
   pos.global_step = static_cast<int64_t>(parse_u64(meta(f, "global_step", path), "global_step", path));
-  pos.base_lr = std::strtod(meta(f, "base_lr", path).c_str(), nullptr);
+  const std::string lrs = meta(f, "base_lrs", path);
+  try {
+    pos.base_lrs = parse_number_list(lrs, "base_lrs");
+  } catch (const ValueError&) {
+    throw FormatError(str_cat("checkpoint '", path, "': metadata field 'base_lrs' is not a list of numbers: '", lrs, "'"));
+  }
   return pos;
 }
 

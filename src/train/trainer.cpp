@@ -11,21 +11,47 @@
 
 namespace momenta::train {
 
+Loss parse_loss(const std::string& name) {
+  if (name == "cross_entropy") return Loss::kCrossEntropy;
+  if (name == "quadratic") return Loss::kQuadratic;
+  throw ValueError(str_cat("unknown loss '", name, "' (known: cross_entropy, quadratic)"));
+}
+
+Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels) {
+  if (loss == Loss::kCrossEntropy) return cross_entropy(output, labels);
+  check<ShapeError>(output.dim() == 2 && labels.dim() == 1 && labels.size(0) == output.size(0),
+                    "quadratic loss: expected output [B, C] and labels [B], got ", fmt(output.shape()), " and ",
+                    fmt(labels.shape()));
+  const int64_t b = output.size(0), c = output.size(1);
+  Tensor onehot = Tensor::zeros({b, c}, output.dtype(), kCPU);
+  const int64_t* y = labels.data<int64_t>();
+  dispatch_floating(output.dtype(), "quadratic loss", [&](auto tag) {
+    using T = decltype(tag);
+    T* o = onehot.data<T>();
+    for (int64_t i = 0; i < b; ++i) {
+      check<ValueError>(y[i] >= 0 && y[i] < c, "quadratic loss: label ", y[i], " outside [0, ", c, ")");
+      o[i * c + y[i]] = T(1);
+    }
+  });
+  // mse_loss averages over B*C elements; the quadratic cost is 0.5*sum_c, averaged over B.
+  return mse_loss(output, onehot.to(output.device())) * (0.5 * static_cast<double>(c));
+}
+
 Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, TrainerOptions options)
     : model_(model), opt_(optimizer), opts_(std::move(options)) {
   check<ValueError>(opts_.epochs >= 0, "epochs must be >= 0, got ", opts_.epochs);
   check<ValueError>(opts_.batch_size > 0, "batch size must be positive, got ", opts_.batch_size);
-  if (!opts_.metrics_jsonl.empty() || !opts_.metrics_csv.empty()) {
-    io::MetricsOptions mo;
-    mo.append = !opts_.resume_from.empty();
-    mo.columns = {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "epoch_seconds", "lr"};
-    metrics_ = std::make_unique<io::MetricsWriter>(opts_.metrics_jsonl, opts_.metrics_csv, mo);
-  }
+  check<ValueError>(opts_.averager == nullptr || &opts_.averager->arena() == &opt_.arena(),
+                    "trainer: the averager and the optimizer must work on the same parameter arena");
+  for (const auto& s : opts_.hp_schedules)
+    for (const auto& g : opt_.groups())
+      check<ValueError>(g.hp.count(s.key) != 0, "hyperparameter schedule: '", s.key, "' is not a hyperparameter of ",
+                        opt_.name());
 }
 
 Trainer::~Trainer() = default;
 
-EvalResult Trainer::evaluate(const data::Dataset& ds) {
+EvalResult Trainer::evaluate_current(const data::Dataset& ds) {
   NoGradGuard ng;
   const bool was_training = model_.is_training();
   model_.eval();
@@ -36,9 +62,9 @@ EvalResult Trainer::evaluate(const data::Dataset& ds) {
   int64_t correct = 0, n = 0;
   while (loader.next(batch)) {
     const int64_t b = batch.labels.numel();
-    Tensor logits = model_(batch.images);
-    loss_sum += cross_entropy(logits, batch.labels).item() * static_cast<double>(b);
-    const auto pred = argmax(logits, 1).to_vector<int64_t>();
+    Tensor out = model_(batch.images);
+    loss_sum += compute_loss(opts_.loss, out, batch.labels).item() * static_cast<double>(b);
+    const auto pred = argmax(out, 1).to_vector<int64_t>();
     const int64_t* y = batch.labels.data<int64_t>();
     for (int64_t i = 0; i < b; ++i) correct += pred[i] == y[i];
     n += b;
@@ -53,18 +79,59 @@ EvalResult Trainer::evaluate(const data::Dataset& ds) {
   return r;
 }
 
+EvalResult Trainer::evaluate_at(const Tensor& weights, const data::Dataset& ds) {
+  const Tensor& params = opt_.arena().params();
+  if (weights.raw_data() == params.raw_data()) return evaluate_current(ds);
+  Tensor saved = params.clone();
+  params.copy_(weights);
+  EvalResult r;
+  try {
+    r = evaluate_current(ds);
+  } catch (...) {
+    params.copy_(saved);
+    throw;
+  }
+  params.copy_(saved);
+  return r;
+}
+
+EvalResult Trainer::evaluate(const data::Dataset& ds) { return evaluate_at(opt_.eval_weights(), ds); }
+
+EvalResult Trainer::evaluate_averaged(const data::Dataset& ds) {
+  check<ValueError>(opts_.averager != nullptr, "evaluate_averaged: the trainer has no averager");
+  const Tensor avg = opts_.averager->averaged();
+  check<ValueError>(avg.defined(), "evaluate_averaged: ", opts_.averager->name(), " has no average yet");
+  return evaluate_at(avg, ds);
+}
+
+void Trainer::apply_schedules(int64_t total_steps) {
+  auto& groups = opt_.groups();
+  if (opts_.schedule.kind != optim::Schedule::Kind::kConstant || opts_.schedule.warmup_steps > 0) {
+    const double f = opts_.schedule.factor(step_, total_steps);
+    for (size_t i = 0; i < groups.size(); ++i) groups[i].hp["lr"] = {base_lrs_[i] * f};
+  }
+  for (const auto& s : opts_.hp_schedules) {
+    const double v = s.value(step_, total_steps);
+    for (auto& g : groups) g.hp[s.key] = {v};
+  }
+}
+
 std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data::Dataset* test_set) {
   data::DataLoader loader(train_set, {opts_.batch_size, true, false, opts_.seed, true});
   std::vector<EpochResult> results;
-  base_lr_ = opt_.lr();
+  base_lrs_.clear();
+  for (const auto& g : opt_.groups()) base_lrs_.push_back(opt_.hp(g, "lr"));
   int64_t first_epoch = 0;
   if (!opts_.resume_from.empty()) {
-    const TrainingPosition pos = load_checkpoint(opts_.resume_from, model_, opt_);
+    const TrainingPosition pos = load_checkpoint(opts_.resume_from, model_, opt_, opts_.averager);
     first_epoch = pos.next_epoch;
     step_ = pos.global_step;
-    base_lr_ = pos.base_lr;
+    check<FormatError>(pos.base_lrs.size() == base_lrs_.size(), "checkpoint '", opts_.resume_from, "' has ",
+                       pos.base_lrs.size(), " learning rates, the optimizer has ", base_lrs_.size(), " groups");
+    base_lrs_ = pos.base_lrs;
   }
   const int64_t total_steps = opts_.epochs * loader.num_batches();
+  optim::Averager* avg = opts_.averager;
   for (int64_t epoch = first_epoch; epoch < opts_.epochs; ++epoch) {
     if (opts_.on_epoch_start) opts_.on_epoch_start(epoch, opt_);
     model_.train();
@@ -75,15 +142,17 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
     double loss_sum = 0.0;
     int64_t samples = 0, batches = 0;
     while (loader.next(batch)) {
-      if (opts_.schedule.kind != optim::Schedule::Kind::kConstant || opts_.schedule.warmup_steps > 0)
-        opt_.set_lr(base_lr_ * opts_.schedule.factor(step_, total_steps));
+      apply_schedules(total_steps);
       opt_.zero_grad();
-      Tensor loss = cross_entropy(model_(batch.images), batch.labels);
+      Tensor loss = compute_loss(opts_.loss, model_(batch.images), batch.labels);
       const double lv = loss.item();
       check<Error>(std::isfinite(lv), "training diverged: the loss is ", lv, " at epoch ", epoch + 1, ", step ", step_,
                    " (try a smaller learning rate)");
       loss.backward();
+      if (avg != nullptr) avg->before_step();
       opt_.step(optim::StepInfo{lv, step_});
+      if (avg != nullptr) avg->step(optim::StepInfo{lv, step_});
+      if (opts_.on_step) opts_.on_step(StepEvent{epoch, step_, lv});
       ++step_;
       ++batches;
       const int64_t b = batch.labels.numel();
@@ -100,27 +169,48 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
     char status[64];
     std::snprintf(status, sizeof status, "train loss %.4f", r.train_loss);
     bar.finish(status);
-    if (test_set != nullptr) r.test = evaluate(*test_set);
+    const bool have_avg = avg != nullptr && avg->averaged().defined();
+    if (test_set != nullptr) {
+      r.test = evaluate(*test_set);
+      if (have_avg) r.avg_test = evaluate_averaged(*test_set);
+    }
     if (opts_.print_epochs) {
       std::printf("epoch %lld/%lld  train loss %.4f", static_cast<long long>(r.epoch),
                   static_cast<long long>(opts_.epochs), r.train_loss);
       if (test_set != nullptr) std::printf("  test loss %.4f  test accuracy %.2f%%", r.test.loss, 100.0 * r.test.accuracy);
+      if (r.avg_test.samples > 0) std::printf("  (%s: %.2f%%)", avg->name(), 100.0 * r.avg_test.accuracy);
       std::printf("  (%.2f s)\n", r.seconds);
       std::fflush(stdout);
     }
-    if (metrics_) {
+    if (!opts_.metrics_jsonl.empty() || !opts_.metrics_csv.empty()) {
       io::MetricsRecord rec{{"epoch", r.epoch}, {"step", step_}, {"train_loss", r.train_loss}};
       if (test_set != nullptr) {
         rec.emplace_back("test_loss", r.test.loss);
         rec.emplace_back("test_accuracy", r.test.accuracy);
       }
+      if (avg != nullptr && test_set != nullptr) {
+        rec.emplace_back("avg_test_loss", have_avg ? r.avg_test.loss : std::nan(""));
+        rec.emplace_back("avg_test_accuracy", have_avg ? r.avg_test.accuracy : std::nan(""));
+      }
       rec.emplace_back("epoch_seconds", r.seconds);
       rec.emplace_back("lr", opt_.lr());
+      for (const auto& s : opts_.hp_schedules) rec.emplace_back(s.key, opt_.hp(opt_.groups().front(), s.key));
       for (const auto& [k, v] : opt_.diagnostics()) rec.emplace_back(k, v);
+      if (avg != nullptr)
+        for (const auto& [k, v] : avg->diagnostics()) rec.emplace_back(k, v);
+      if (!metrics_) {
+        // The CSV columns are those of the first record (NOTE [metrics columns]); a resumed run
+        // appends to the same header because it produces the same keys.
+        io::MetricsOptions mo;
+        mo.append = !opts_.resume_from.empty();
+        for (const auto& [k, v] : rec) mo.columns.push_back(k);
+        metrics_ = std::make_unique<io::MetricsWriter>(opts_.metrics_jsonl, opts_.metrics_csv, mo);
+      }
       metrics_->write(rec);
     }
     results.push_back(r);
-    if (!opts_.checkpoint.empty()) save_checkpoint(opts_.checkpoint, model_, opt_, {epoch + 1, step_, base_lr_});
+    if (!opts_.checkpoint.empty())
+      save_checkpoint(opts_.checkpoint, model_, opt_, {epoch + 1, step_, base_lrs_}, avg);
   }
   return results;
 }

@@ -172,7 +172,7 @@ TEST(AdaiRule, GroupsShareTheGlobalMean) {
   auto one = optim::make_optimizer("adai", *a.arena, hp);
   const auto& info = optim::optimizer_info("adai");
   const auto full = optim::resolve_hyperparams(info, hp);
-  std::vector<optim::ParamGroup> groups = {{0, 2, {}, 0}, {2, 4, {}, 0}};
+  std::vector<optim::ParamGroup> groups = {{0, 2, {}, 0, ""}, {2, 4, {}, 0, ""}};
   auto two = info.make(*b.arena, full);
   two->groups() = groups;
   for (auto& g : two->groups()) g.hp = full;

@@ -74,6 +74,27 @@ TEST_F(Cli, TrainsSavesAndEvaluates) {
   EXPECT_NE(e.output.find("accuracy 100.00%"), std::string::npos) << e.output;
 }
 
+// Groups, a hyperparameter schedule, an averager and multistep in one run: the metrics carry the
+// averaged model's accuracy and the BELAY diagnostics, and the averaged weights are saved.
+TEST_F(Cli, TrainsWithGroupsScheduleAndAverager) {
+  const std::string out = (dir_ / "full").string();
+  const CmdResult r = run("train --data-dir " + dir_.string() +
+                          " --hidden 32 --epochs 3 --batch-size 30 --optim super_accel --lr 0.02 --hp sigma=4 "
+                          "--hp-schedule sigma=5:2 --group @1d:lr=0.01 --average belay --avg-hp k=1 --avg-hp m1=10 "
+                          "--avg-hp m2=20 --schedule multistep --milestones 2 --out " +
+                          out + " --no-progress --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("(belay: "), std::string::npos) << r.output;
+  ASSERT_TRUE(fs::exists(out + "/model_belay.safetensors"));
+  std::ifstream csv(out + "/metrics.csv");
+  std::string header;
+  std::getline(csv, header);
+  for (const char* col : {"avg_test_accuracy", "sigma", "belay_spring_extension"})
+    EXPECT_NE(header.find(col), std::string::npos) << col << " in " << header;
+  const CmdResult e = run("eval " + out + "/model_belay.safetensors --data-dir " + dir_.string());
+  ASSERT_EQ(e.code, 0) << e.output;
+}
+
 TEST_F(Cli, BadInputGivesOneClearLine) {
   const std::string base = "train --data-dir " + dir_.string() + " --epochs 1 --no-progress --out " + (dir_ / "x").string();
   struct Case {
@@ -84,6 +105,12 @@ TEST_F(Cli, BadInputGivesOneClearLine) {
                         Case{base + " --data cifar99", "unknown dataset 'cifar99'"},
                         Case{"train --data-dir /nonexistent/dir --epochs 1", "data directory '/nonexistent/dir' does not exist"},
                         Case{base + " --hp betas=0.9", "betas takes 2 values"},
+                        Case{base + " --group '*.gamma:lr=0.1'", "'*.gamma' matches no parameter"},
+                        Case{base + " --group '@1d:momentum=0.9'", "parameter group '@1d'"},
+                        Case{base + " --hp-schedule sigma=5:2", "'sigma' is not a hyperparameter of adam"},
+                        Case{base + " --schedule multistep", "needs --milestones"},
+                        Case{base + " --avg-hp k=1", "--avg-hp given without --average"},
+                        Case{base + " --average bogus", "bogus"},
                         Case{"eval /nonexistent/model.safetensors", "/nonexistent/model.safetensors"}}) {
     const CmdResult r = run(c.args);
     EXPECT_NE(r.code, 0) << c.args;

@@ -14,11 +14,13 @@ namespace momenta::kernels {
 
 // NOTE [look-ahead storage]: super-accelerated rules store phi = theta + sigma*vel, the point
 // where the next gradient is taken, and the velocity vel = theta_{i+1} - theta_i (it includes
-// lr). One step moves phi by (1+sigma)*vel_new - sigma*vel_old; the paper's iterate is
-// theta = phi - sigma*vel (super_accel_theta).
+// lr). One step moves phi by (1+sigma)*vel_new - sigma_prev*vel_old, where sigma_prev is the
+// sigma the stored phi was built with (equal to sigma unless a schedule changed it; then the
+// look-ahead follows the schedule one step late, which costs no extra pass); the paper's
+// iterate is theta = phi - sigma_prev*vel (super_accel_theta).
 template <class T>
-MOMENTA_HD void look_ahead_move(T& p, T& vel, T vel_new, T sigma) {
-  p = p + (T(1) + sigma) * vel_new - sigma * vel;
+MOMENTA_HD void look_ahead_move(T& p, T& vel, T vel_new, T sigma, T sigma_prev) {
+  p = p + (T(1) + sigma) * vel_new - sigma_prev * vel;
   vel = vel_new;
 }
 
@@ -31,25 +33,25 @@ MOMENTA_HD T super_accel_theta(T p, T vel, T sigma) {
 //   vel_new = mu*vel - lr*g  (g at the stored phi);  phi += (1+sigma)*vel_new - sigma*vel.
 template <class T>
 struct SuperAccelParams {
-  T lr, momentum, sigma;
+  T lr, momentum, sigma, sigma_prev;
 };
 
 template <class T>
 MOMENTA_HD void super_accel_update(T& p, T g, T& vel, const SuperAccelParams<T>& h) {
-  look_ahead_move(p, vel, h.momentum * vel - h.lr * g, h.sigma);
+  look_ahead_move(p, vel, h.momentum * vel - h.lr * g, h.sigma, h.sigma_prev);
 }
 
 // OPTIMIZERS.md Section 5: RMSProp + momentum + super-acceleration (paper eq. 16).
 //   r <- b2*r + (1-b2)*g^2 (no bias correction); vel_new = mu*vel - lr*g/sqrt(r + eps).
 template <class T>
 struct RmspropSuperAccelParams {
-  T lr, momentum, beta2, eps, sigma;
+  T lr, momentum, beta2, eps, sigma, sigma_prev;
 };
 
 template <class T>
 MOMENTA_HD void rmsprop_super_accel_update(T& p, T g, T& vel, T& r, const RmspropSuperAccelParams<T>& h) {
   r = h.beta2 * r + (T(1) - h.beta2) * g * g;
-  look_ahead_move(p, vel, h.momentum * vel - h.lr * g / std::sqrt(r + h.eps), h.sigma);
+  look_ahead_move(p, vel, h.momentum * vel - h.lr * g / std::sqrt(r + h.eps), h.sigma, h.sigma_prev);
 }
 
 // Adam with super-acceleration (no golden file; defined in src/optim/super_accel.cpp):
@@ -60,7 +62,7 @@ MOMENTA_HD void rmsprop_super_accel_update(T& p, T g, T& vel, T& r, const Rmspro
 // without floating-point contraction.
 template <class T>
 struct AdamSuperAccelParams {
-  T beta1, beta2, eps, weight_decay, step_size, lead_size, sqrt_bc2, sigma;
+  T beta1, beta2, eps, weight_decay, step_size, lead_size, sqrt_bc2, sigma_prev;
 };
 
 template <class T>
@@ -70,7 +72,7 @@ MOMENTA_HD void adam_super_accel_update(T& p, T g, T& m, T& v, T& vel, const Ada
   v = v * h.beta2 + (T(1) - h.beta2) * g * g;
   const T denom = std::sqrt(v) / h.sqrt_bc2 + h.eps;
   const T q = m / denom;
-  p = p - h.lead_size * q - h.sigma * vel;
+  p = p - h.lead_size * q - h.sigma_prev * vel;
   vel = -(h.step_size * q);
 }
 

@@ -26,10 +26,14 @@ struct StepInfo {
 };
 
 // A range [begin, end) of the arena with its own hyperparameters (e.g. no decay on biases).
+// NOTE [parameter groups]: a named group (e.g. "no_decay": biases and norms) covers tensors that
+// need not be adjacent in the arena, so it becomes one ParamGroup per contiguous run of its
+// tensors (optim/param_groups.h). Rules see only ranges; runs of one named group share `name`.
 struct ParamGroup {
   int64_t begin = 0, end = 0;
   HyperParams hp;
-  int64_t t = 0;  // steps taken by this group
+  int64_t t = 0;     // steps taken by this group
+  std::string name;  // the named group this range belongs to ("" for the default group)
 };
 
 class Optimizer {
@@ -41,6 +45,15 @@ class Optimizer {
   virtual const char* name() const = 0;
   void step(const StepInfo& info = {});
   void zero_grad() { arena_->zero_grad(); }
+
+  // Replaces the groups before the first step (ValueError afterwards, or for a range outside the
+  // arena): each group's hp overrides the values the optimizer was made with. Rules with one
+  // set of hyperparameters for the whole model (ECDSep, BBI) reject per-group values.
+  void set_groups(std::vector<ParamGroup> groups);
+  // False for rules whose hyperparameters are global by definition (a single Hamiltonian).
+  virtual bool supports_group_hyperparams() const { return true; }
+  // The hyperparameters the optimizer was made with (what a group does not override).
+  const HyperParams& defaults() const { return defaults_; }
 
   std::vector<ParamGroup>& groups() { return groups_; }
   const std::vector<ParamGroup>& groups() const { return groups_; }
@@ -71,11 +84,16 @@ class Optimizer {
   virtual void update(const StepInfo& info);
   // One fused pass over the group's range [g.begin, g.end).
   virtual void update_group(ParamGroup& g, const StepInfo& info) { (void)g, (void)info; }
+  // Called after set_groups() so a rule can refresh what it derived from the groups.
+  virtual void on_groups_changed() {}
   // A zeroed flat state tensor named `key`, created on first use.
   Tensor state_tensor(const std::string& key, double init = 0.0);
 
  private:
+  void install_groups(std::vector<ParamGroup> groups);
+
   const nn::ParamArena* arena_;
+  HyperParams defaults_;
   std::vector<ParamGroup> groups_;
   std::vector<std::pair<std::string, Tensor>> state_;
 };

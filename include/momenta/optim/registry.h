@@ -47,4 +47,8 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const nn::Par
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const nn::ParamArena& arena,
                                           const HyperParams& given);
 
+// Checks every group's overrides against the rule's spec (known names, ranges; ValueError names
+// the group) and installs them with Optimizer::set_groups (see optim/param_groups.h).
+void apply_param_groups(Optimizer& opt, std::vector<ParamGroup> groups);
+
 }  // namespace momenta::optim

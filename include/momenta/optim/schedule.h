@@ -19,6 +19,20 @@ struct Schedule {
   double factor(int64_t step, int64_t total_steps) const;
 };
 
+// A hyperparameter moved from `start` (step 0) to `end` (the last step) over a run, e.g. the
+// super-acceleration paper's advice to start sigma near 5 and lower it to 2. The trainer sets
+// it on every group before each step.
+struct HpSchedule {
+  std::string key;
+  double start = 0.0, end = 0.0;
+  bool cosine = false;  // false: linear interpolation; true: half-cosine from start to end
+
+  double value(int64_t step, int64_t total_steps) const;
+};
+
+// Parses "key=start:end" or "key=start:end:cosine|linear"; ValueError names the item.
+HpSchedule parse_hp_schedule(const std::string& item);
+
 // Parses "constant", "cosine" or "multistep"; ValueError lists the choices.
 Schedule::Kind parse_schedule_kind(const std::string& name);
 

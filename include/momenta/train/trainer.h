@@ -1,19 +1,45 @@
-// The Trainer drives model, loss, optimizer, data loader, metrics, progress bar and the
-// divergence guard. The CLI, the experiments and the examples all train through it.
+// The Trainer drives model, loss, optimizer, averager, schedules, data loader, metrics, progress
+// bar, checkpoints and the divergence guard. The CLI, the experiments and the examples all train
+// through it.
+//
+// One step: zero_grad; loss = L(model(x), y); backward; averager.before_step(); optimizer.step
+// ({loss, step}); averager.step(...) (NOTE [averager protocol] in optim/averager.h). Before the
+// step the learning rate of every group is its base rate times the schedule's factor, and each
+// HpSchedule sets its hyperparameter on every group.
+//
+// Evaluation uses the optimizer's eval_weights() (the paper's iterate for look-ahead rules) and,
+// with an averager, also the averaged weights; the model's own weights are restored afterwards.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "momenta/data/dataset.h"
 #include "momenta/io/metrics.h"
 #include "momenta/nn/module.h"
+#include "momenta/optim/averager.h"
 #include "momenta/optim/optimizer.h"
 #include "momenta/optim/schedule.h"
 #include "momenta/train/checkpoint.h"
 
 namespace momenta::train {
+
+enum class Loss {
+  kCrossEntropy,  // softmax cross-entropy of the logits
+  kQuadratic,     // 0.5 * sum_c (output_c - onehot_c)^2, averaged over the batch (Nielsen's quadratic cost)
+};
+// "cross_entropy" or "quadratic"; ValueError lists the choices.
+Loss parse_loss(const std::string& name);
+// The batch loss of `output` [B, C] against int64 labels [B].
+Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels);
+
+struct StepEvent {
+  int64_t epoch = 0;  // 0-based
+  int64_t step = 0;   // global step just taken, from 0
+  double loss = 0.0;  // the batch loss before the step
+};
 
 struct TrainerOptions {
   int64_t epochs = 10;
@@ -26,10 +52,17 @@ struct TrainerOptions {
   std::string metrics_csv;
   std::string checkpoint;       // written (atomically) after every epoch when set
   std::string resume_from;      // a checkpoint to continue from when set
-  // The learning rate of every group is base_lr * schedule.factor(step, epochs * batches).
+  Loss loss = Loss::kCrossEntropy;
+  // The learning rate of group i is base_lr_i * schedule.factor(step, epochs * batches), where
+  // base_lr_i is the group's lr when fit() starts.
   optim::Schedule schedule;
-  // Called before each epoch (e.g. a learning-rate schedule); may be empty.
+  std::vector<optim::HpSchedule> hp_schedules;
+  // Stepped after the optimizer, evaluated beside the model, saved in checkpoints; not owned.
+  optim::Averager* averager = nullptr;
+  // Called before each epoch (e.g. a hand-made schedule); may be empty.
   std::function<void(int64_t epoch, optim::Optimizer&)> on_epoch_start;
+  // Called after every step; may be empty.
+  std::function<void(const StepEvent&)> on_step;
 };
 
 struct EvalResult {
@@ -42,7 +75,8 @@ struct EpochResult {
   int64_t epoch = 0;
   double train_loss = 0.0;
   double seconds = 0.0;  // training part only
-  EvalResult test;
+  EvalResult test;       // at the optimizer's eval_weights()
+  EvalResult avg_test;   // at the averager's weights (samples == 0 without an averager)
 };
 
 class Trainer {
@@ -51,16 +85,22 @@ class Trainer {
   ~Trainer();
   // Trains for options.epochs epochs; evaluates on `test` (if given) after each.
   std::vector<EpochResult> fit(const data::Dataset& train, const data::Dataset* test);
-  // Mean cross-entropy and accuracy, in eval mode, without recording a graph.
+  // Mean loss and accuracy at the optimizer's eval_weights(), in eval mode, without a graph.
   EvalResult evaluate(const data::Dataset& ds);
+  // The same at the averager's weights (ValueError without an averager or before its first average).
+  EvalResult evaluate_averaged(const data::Dataset& ds);
   int64_t global_step() const { return step_; }
 
  private:
+  EvalResult evaluate_current(const data::Dataset& ds);
+  EvalResult evaluate_at(const Tensor& weights, const data::Dataset& ds);
+  void apply_schedules(int64_t total_steps);
+
   nn::Module& model_;
   optim::Optimizer& opt_;
   TrainerOptions opts_;
   int64_t step_ = 0;
-  double base_lr_ = 0.0;
+  std::vector<double> base_lrs_;
   std::unique_ptr<io::MetricsWriter> metrics_;
 };
 
