@@ -16,14 +16,23 @@
 namespace momenta::optim {
 namespace {
 
-// The loop halves of the two passes. Local copies, local accumulators and restrict pointers
-// keep everything in registers (the compiler cannot otherwise rule out aliasing).
+// The loop halves of the two passes. Local copies, restrict pointers and kLanes independent
+// double accumulators let the compiler vectorise (a single accumulator is a serial chain of
+// dependent additions, which costs more than the rule itself). The lanes are added in a fixed
+// order, so a sum depends only on the range, never on the thread count.
+constexpr int kLanes = 8;
+
 template <class T>
 double second_moment_range(T* __restrict p, const T* __restrict g, T* __restrict v, const kernels::AdaiParams<T>& params,
                            int64_t begin, int64_t end) {
   const kernels::AdaiParams<T> h = params;
+  double lane[kLanes] = {};
+  int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] += static_cast<double>(kernels::adai_second_moment(p[i + l], g[i + l], v[i + l], h));
   double sum = 0.0;
-  for (int64_t i = begin; i < end; ++i) sum += static_cast<double>(kernels::adai_second_moment(p[i], g[i], v[i], h));
+  for (; i < end; ++i) sum += static_cast<double>(kernels::adai_second_moment(p[i], g[i], v[i], h));
+  for (int l = 0; l < kLanes; ++l) sum += lane[l];
   return sum;
 }
 
@@ -31,12 +40,23 @@ template <class T>
 void update_range(T* __restrict p, const T* __restrict g, T* __restrict m, const T* __restrict v, T* __restrict bp,
                   const kernels::AdaiParams<T>& params, double shift, int64_t begin, int64_t end, Sums<2>& acc) {
   const kernels::AdaiParams<T> h = params;
+  double l1[kLanes] = {}, l2[kLanes] = {};
+  int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) {
+      const int64_t j = i + l;
+      const double d = static_cast<double>(kernels::adai_update(p[j], g[j], m[j], v[j], bp[j], h)) - shift;
+      l1[l] += d;
+      l2[l] += d * d;
+    }
+  }
   double s1 = 0.0, s2 = 0.0;
-  for (int64_t i = begin; i < end; ++i) {
+  for (; i < end; ++i) {
     const double d = static_cast<double>(kernels::adai_update(p[i], g[i], m[i], v[i], bp[i], h)) - shift;
     s1 += d;
     s2 += d * d;
   }
+  for (int l = 0; l < kLanes; ++l) s1 += l1[l], s2 += l2[l];
   acc[0] += s1;
   acc[1] += s2;
 }
@@ -117,14 +137,8 @@ class Adai final : public Optimizer {
   kernels::AdaiParams<T> params(const ParamGroup& g, double v_bar) const {
     const double b2 = hp(g, "betas", 1);
     const bool decoupled = always_decoupled_ || hp(g, "decoupled") != 0.0;
-    return kernels::AdaiParams<T>{static_cast<T>(hp(g, "lr")),
-                                  static_cast<T>(hp(g, "betas", 0)),
-                                  static_cast<T>(b2),
-                                  static_cast<T>(1.0 - hp(g, "eps")),
-                                  static_cast<T>(hp(g, "weight_decay")),
-                                  static_cast<T>(1.0 - std::pow(b2, static_cast<double>(g.t))),
-                                  static_cast<T>(v_bar),
-                                  decoupled};
+    return kernels::make_adai_params<T>(hp(g, "lr"), hp(g, "betas", 0), b2, hp(g, "eps"), hp(g, "weight_decay"), decoupled,
+                                        1.0 - std::pow(b2, static_cast<double>(g.t)), v_bar);
   }
 
   const char* name_;

@@ -210,9 +210,17 @@ class Ecdsep final : public Optimizer {
       double u2 = 0.0, au = 0.0, a2 = 0.0;
       for (const auto& g : groups()) {
         const Sums<3> r = reduce_arena_range<3>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<3>& acc) {
+          // The block's normals first (four per Philox block, aligned on arena index i), then
+          // the update reads them; reduction blocks are at most kReduceBlock long.
+          double z[kReduceBlock + 8];
+          const int64_t first_block = b / 4;
+          if (nu != 0.0)
+            for (int64_t k = first_block; 4 * k < e; ++k)
+              kernels::philox_normal4(dh.seed, dh.offset, static_cast<uint64_t>(k), z + 4 * (k - first_block));
+          const double* zb = z + (b - 4 * first_block);
           for (int64_t i = b; i < e; ++i) {
             T unit;
-            const double u = static_cast<double>(kernels::ecdsep_drift_bounce(pp[i], up[i], static_cast<uint64_t>(i), dh, unit));
+            const double u = static_cast<double>(kernels::ecdsep_drift_bounce(pp[i], up[i], nu != 0.0 ? zb[i - b] : 0.0, dh, unit));
             acc[0] += u * u;
             acc[1] += static_cast<double>(unit) * u;
             acc[2] += static_cast<double>(unit) * static_cast<double>(unit);

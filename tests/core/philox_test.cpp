@@ -76,3 +76,16 @@ TEST(Philox, PermutationIsAPermutationAndSeeded) {
   EXPECT_NE(p, random_permutation(1000, 5, 1));
   EXPECT_NE(p, random_permutation(1000, 6, 0));
 }
+
+// The blocked form (four normals per Philox block, used by ECDSep's bounce) gives exactly the
+// values of the element-wise form, whatever the offset.
+TEST(Philox, BlockedNormalsEqualElementwiseNormals) {
+  for (uint64_t offset : {uint64_t{0}, uint64_t{7}, uint64_t{1} << 33}) {
+    for (uint64_t k : {uint64_t{0}, uint64_t{1}, uint64_t{12345}}) {
+      double z[4];
+      momenta::kernels::philox_normal4(42, offset, k, z);
+      for (uint64_t l = 0; l < 4; ++l)
+        EXPECT_EQ(z[l], momenta::kernels::philox_normal(42, offset, 4 * k + l)) << offset << " " << k << " " << l;
+    }
+  }
+}

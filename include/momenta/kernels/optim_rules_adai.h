@@ -18,19 +18,38 @@
 
 namespace momenta::kernels {
 
+// The parameters are prepared on the host (make_adai_params) so that the per-element code has
+// no branches: the CPU loop vectorises, and the arithmetic stays exactly the reference's, since
+// the neutral values (g + 0*p, p*1, x + 0) are exact.
 template <class T>
 struct AdaiParams {
-  T lr, beta0, beta2, beta1_max /* 1 - eps */, weight_decay;
+  T lr, beta0, beta2, beta1_max /* 1 - eps */;
+  T l2;                // L2 decay added to the gradient: wd, or 0 when decoupled
+  T decay;             // decoupled decay factor 1 - lr*wd, or 1
   T bias_correction2;  // 1 - b2^t
-  T v_bar;             // global mean of v_hat; 0 means every v is 0 (see adai_update)
-  bool decoupled;      // AdaiW/AdaiS: p <- p*(1 - lr*wd); otherwise L2: g <- g + wd*p
+  T v_div;             // the global mean of v_hat, or 1 when it is 0 (see adai_update)
+  T ratio_offset;      // 0, or 1 when the mean is 0
 };
+
+template <class T>
+AdaiParams<T> make_adai_params(double lr, double beta0, double beta2, double eps, double weight_decay, bool decoupled,
+                               double bias_correction2, double v_bar) {
+  return AdaiParams<T>{static_cast<T>(lr),
+                       static_cast<T>(beta0),
+                       static_cast<T>(beta2),
+                       static_cast<T>(1.0 - eps),
+                       static_cast<T>(decoupled ? 0.0 : weight_decay),
+                       decoupled && weight_decay != 0.0 ? T(1) - static_cast<T>(lr) * static_cast<T>(weight_decay) : T(1),
+                       static_cast<T>(bias_correction2),
+                       v_bar > 0.0 ? static_cast<T>(v_bar) : T(1),
+                       v_bar > 0.0 ? T(0) : T(1)};
+}
 
 // The gradient the moments see: L2 decay adds wd*p (the reference modifies p.grad in place, so
 // both passes see the same modified g; p does not change between the passes).
 template <class T>
 MOMENTA_HD T adai_grad(T p, T g, const AdaiParams<T>& h) {
-  return (h.weight_decay != T(0) && !h.decoupled) ? g + h.weight_decay * p : g;
+  return g + h.l2 * p;
 }
 
 // Pass 1: updates v in place and returns it (the caller sums it).
@@ -43,16 +62,17 @@ MOMENTA_HD T adai_second_moment(T p, T g, T& v, const AdaiParams<T>& h) {
 
 // Pass 2: the inertia beta1 = clamp(1 - beta0*v_hat/v_bar, 0, 1-eps) and the momentum step.
 // Returns beta1 (for the inertia diagnostics). When v_bar == 0 every v is 0 (all gradients so
-// far were zero): the reference makes NaN; here every element gets the mean inertia 1 - beta0
-// (any finite beta1 gives the same step, because m is then 0 too).
+// far were zero): the reference makes NaN; here the ratio is 1 (0/1 + 1), so every element gets
+// the mean inertia 1 - beta0 (any finite beta1 gives the same step, because m is then 0 too).
 template <class T>
 MOMENTA_HD T adai_update(T& p, T g, T& m, T v, T& beta1_prod, const AdaiParams<T>& h) {
   g = adai_grad(p, g, h);
-  if (h.weight_decay != T(0) && h.decoupled) p = p * (T(1) - h.lr * h.weight_decay);
+  p = p * h.decay;
   const T v_hat = v / h.bias_correction2;
-  const T ratio = h.v_bar > T(0) ? v_hat / h.v_bar : T(1);
+  const T ratio = v_hat / h.v_div + h.ratio_offset;
   T beta1 = T(1) - ratio * h.beta0;
-  beta1 = beta1 < T(0) ? T(0) : (beta1 > h.beta1_max ? h.beta1_max : beta1);
+  beta1 = beta1 > h.beta1_max ? h.beta1_max : beta1;  // two selects (not nested) vectorise
+  beta1 = beta1 < T(0) ? T(0) : beta1;
   beta1_prod = beta1_prod * beta1;
   m = m * beta1 + (T(1) - beta1) * g;
   p = p - h.lr * (m / (T(1) - beta1_prod));

@@ -69,10 +69,12 @@ struct EcdsepDriftParams {
   uint64_t seed, offset;  // Philox stream of this step's noise; element i uses normal i
 };
 
-// Drift and bounce of element `i` (its index in the arena): `pi` holds the kicked Pi' and
-// receives the unnormalised direction u. Returns (Pi'/n) via `unit` for the cosine diagnostic.
+// Drift and bounce of one element: `pi` holds the kicked Pi' and receives the unnormalised
+// direction u; `z` is the element's standard normal, philox_normal(h.seed, h.offset, i) for arena
+// index i (the caller draws it: the CPU loop four at a time with philox_normal4), or anything
+// when h.nu == 0. Returns u; (Pi'/n) goes to `unit` for the cosine diagnostic.
 template <class T>
-MOMENTA_HD T ecdsep_drift_bounce(T& p, T& pi, uint64_t i, const EcdsepDriftParams<T>& h, T& unit) {
+MOMENTA_HD T ecdsep_drift_bounce(T& p, T& pi, double z, const EcdsepDriftParams<T>& h, T& unit) {
   p = p + (h.two_lr * pi) / h.denom;
   if (h.pi_norm == T(0)) {
     unit = T(0);
@@ -81,7 +83,7 @@ MOMENTA_HD T ecdsep_drift_bounce(T& p, T& pi, uint64_t i, const EcdsepDriftParam
   }
   unit = pi / h.pi_norm;
   T u = unit;
-  if (h.nu != T(0)) u = u + h.nu * static_cast<T>(philox_normal(h.seed, h.offset, i));
+  if (h.nu != T(0)) u = u + h.nu * static_cast<T>(z);
   pi = u;
   return u;
 }

@@ -59,16 +59,32 @@ MOMENTA_HD double philox_uniform(uint64_t seed, uint64_t offset, uint64_t i) {
   return philox_to_unit(r.v[i % 4]);
 }
 
+// Box-Muller on one lane pair (x0, x1) of a block: out0 = r cos(a), out1 = r sin(a).
+MOMENTA_HD void philox_box_muller(uint32_t x0, uint32_t x1, double& out0, double& out1) {
+  const double u1 = (static_cast<double>(x0) + 1.0) * (1.0 / 4294967296.0);  // (0, 1]
+  const double u2 = philox_to_unit(x1);
+  const double radius = std::sqrt(-2.0 * std::log(u1));
+  const double angle = 6.283185307179586476925286766559 * u2;
+  out0 = radius * std::cos(angle);
+  out1 = radius * std::sin(angle);
+}
+
 // Element i of a standard-normal fill (Box-Muller on the lane pair that holds i).
 MOMENTA_HD double philox_normal(uint64_t seed, uint64_t offset, uint64_t i) {
   const Philox4 r = philox_block(seed, offset, i);
   const unsigned lane = static_cast<unsigned>(i % 4);
   const unsigned pair = lane & ~1u;
-  const double u1 = (static_cast<double>(r.v[pair]) + 1.0) * (1.0 / 4294967296.0);  // (0, 1]
-  const double u2 = philox_to_unit(r.v[pair + 1]);
-  const double radius = std::sqrt(-2.0 * std::log(u1));
-  const double angle = 6.283185307179586476925286766559 * u2;
-  return (lane & 1u) ? radius * std::sin(angle) : radius * std::cos(angle);
+  double z0, z1;
+  philox_box_muller(r.v[pair], r.v[pair + 1], z0, z1);
+  return (lane & 1u) ? z1 : z0;
+}
+
+// The four normals of the block holding elements 4k..4k+3 (k = i/4 for any i of it): the same
+// values philox_normal gives one by one, for a quarter of the Philox work and half the logs.
+MOMENTA_HD void philox_normal4(uint64_t seed, uint64_t offset, uint64_t k, double out[4]) {
+  const Philox4 r = philox_block(seed, offset, 4 * k);
+  philox_box_muller(r.v[0], r.v[1], out[0], out[1]);
+  philox_box_muller(r.v[2], r.v[3], out[2], out[3]);
 }
 
 }  // namespace momenta::kernels
