@@ -143,13 +143,14 @@ void gather_augmented(const Dataset& dataset, const Augmentation& aug, uint64_t 
   const Shape in_shape = dataset.sample_shape();
   const Shape out_shape = augmented_shape(aug, in_shape);
   const int64_t in_numel = shape_numel(in_shape), out_numel = shape_numel(out_shape);
-  scratch.resize(static_cast<size_t>(n * in_numel));
-  dataset.get_batch(indices, n, scratch.data(), labels_out);
   std::vector<float> pad(static_cast<size_t>(in_shape[0]));
   for (int64_t c = 0; c < in_shape[0]; ++c) pad[static_cast<size_t>(c)] = dataset.black_value(c);
+  // One sample at a time, so the unaugmented copy stays in cache between gather and augment.
+  scratch.resize(static_cast<size_t>(in_numel));
   for (int64_t b = 0; b < n; ++b) {
+    dataset.get_batch(indices + b, 1, scratch.data(), labels_out + b);
     const AugmentDraw d = draw_augmentation(aug, in_shape, seed, epoch, indices[b]);
-    augment_sample(aug, in_shape, d, scratch.data() + b * in_numel, pad.data(), images_out + b * out_numel);
+    augment_sample(aug, in_shape, d, scratch.data(), pad.data(), images_out + b * out_numel);
   }
 }
 

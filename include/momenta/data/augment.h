@@ -61,7 +61,7 @@ void augment_sample(const Augmentation& aug, const Shape& sample_shape, const Au
                     const float* pad, float* out);
 
 // What the DataLoader does per batch: gathers samples indices[0..n) of `dataset` and augments
-// each as sample indices[b] of `epoch`. `scratch` is reused between calls (one gathered batch);
+// each as sample indices[b] of `epoch`. `scratch` is reused between calls (one gathered sample);
 // images_out holds n * numel(augmented_shape) floats. Without an active augmentation this is
 // dataset.get_batch.
 void gather_augmented(const Dataset& dataset, const Augmentation& aug, uint64_t seed, int64_t epoch,
