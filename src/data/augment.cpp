@@ -19,13 +19,10 @@ int64_t uniform_below(uint32_t bits, int64_t range) {
 
 }  // namespace
 
-Augmentation crop_and_flip(int64_t size, int64_t padding) {
-  return Augmentation{size, size, padding, true};
-}
+Augmentation crop_and_flip(int64_t size, int64_t padding) { return Augmentation{size, size, padding, true}; }
 
 Augmentation parse_augmentation(const std::string& spec, const Shape& sample_shape) {
-  check<ShapeError>(sample_shape.size() == 3, "augmentation: sample shape must be [C, H, W], got ",
-                    fmt(sample_shape));
+  check<ShapeError>(sample_shape.size() == 3, "augmentation: sample shape must be [C, H, W], got ", fmt(sample_shape));
   Augmentation aug;
   if (spec.empty() || spec == "none") return aug;
   bool seen_crop = false, seen_flip = false;
@@ -66,11 +63,9 @@ Augmentation parse_augmentation(const std::string& spec, const Shape& sample_sha
 }
 
 Shape augmented_shape(const Augmentation& aug, const Shape& sample_shape) {
-  check<ShapeError>(sample_shape.size() == 3, "augmentation: sample shape must be [C, H, W], got ",
-                    fmt(sample_shape));
-  check<ValueError>(aug.crop_height >= 0 && aug.crop_width >= 0 && aug.crop_padding >= 0,
-                    "augmentation: crop size ", aug.crop_height, "x", aug.crop_width, " and padding ",
-                    aug.crop_padding, " must not be negative");
+  check<ShapeError>(sample_shape.size() == 3, "augmentation: sample shape must be [C, H, W], got ", fmt(sample_shape));
+  check<ValueError>(aug.crop_height >= 0 && aug.crop_width >= 0 && aug.crop_padding >= 0, "augmentation: crop size ",
+                    aug.crop_height, "x", aug.crop_width, " and padding ", aug.crop_padding, " must not be negative");
   if (!aug.crops()) {
     check<ValueError>(aug.crop_width == 0 && aug.crop_padding == 0, "augmentation: crop width ", aug.crop_width,
                       " or padding ", aug.crop_padding, " given without a crop height");

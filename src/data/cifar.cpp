@@ -11,9 +11,9 @@ namespace {
 namespace fs = std::filesystem;
 
 struct CifarLayout {
-  const char* title;        // for messages
-  int64_t label_bytes;      // 1 or 2
-  int64_t label_offset;     // which label byte of the record is used
+  const char* title;     // for messages
+  int64_t label_bytes;   // 1 or 2
+  int64_t label_offset;  // which label byte of the record is used
   int64_t classes;
   const char* archive_dir;  // the folder the official archive unpacks to
   std::vector<std::string> train_files, test_files;
@@ -21,9 +21,9 @@ struct CifarLayout {
 
 CifarLayout layout_for(const std::string& name, CifarLabels labels) {
   if (name == "cifar10") {
-    return {"CIFAR-10", 1, 0, 10, "cifar-10-batches-bin",
-            {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"},
-            {"test_batch.bin"}};
+    std::vector<std::string> train;
+    for (int b = 1; b <= 5; ++b) train.push_back(str_cat("data_batch_", b, ".bin"));
+    return {"CIFAR-10", 1, 0, 10, "cifar-10-batches-bin", train, {"test_batch.bin"}};
   }
   if (name == "cifar100") {
     const bool fine = labels == CifarLabels::kFine;
@@ -61,9 +61,9 @@ void read_cifar_file(const std::string& path, const std::string& name, CifarLabe
       // Both CIFAR-100 labels are checked, so a CIFAR-10 file read as CIFAR-100 fails here too
       // when its size happens to fit.
       const int64_t limit = layout.label_bytes == 1 ? 10 : (k == 0 ? 20 : 100);
-      check<FormatError>(rec[k] < limit, path, ": record ", r, " has ", layout.label_bytes == 1 ? "" : (k == 0 ? "coarse " : "fine "),
-                         "label ", static_cast<int>(rec[k]), ", expected one in [0, ", limit, ") (not a ",
-                         layout.title, " file?)");
+      check<FormatError>(
+          rec[k] < limit, path, ": record ", r, " has ", layout.label_bytes == 1 ? "" : (k == 0 ? "coarse " : "fine "),
+          "label ", static_cast<int>(rec[k]), ", expected one in [0, ", limit, ") (not a ", layout.title, " file?)");
     }
     labels.push_back(rec[layout.label_offset]);
     images.insert(images.end(), rec + layout.label_bytes, rec + record);
@@ -88,8 +88,8 @@ ImageDataset load_cifar(const std::string& dir, const std::string& name, bool tr
     if (!fs::is_regular_file(p, ec)) {
       std::string list;
       for (const std::string& f : files) list += (list.empty() ? "" : ", ") + f;
-      throw IOError(str_cat("dataset directory '", dir, "' has no ", train ? "training" : "test", " ", name,
-                            " file ", file, " (looked in ", base.string(), " for ", list, ")"));
+      throw IOError(str_cat("dataset directory '", dir, "' has no ", train ? "training" : "test", " ", name, " file ",
+                            file, " (looked in ", base.string(), " for ", list, ")"));
     }
     read_cifar_file(p.string(), name, label_mode, images, labels);
   }

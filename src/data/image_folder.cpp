@@ -28,9 +28,10 @@ bool is_hidden(const fs::path& p) {
 // The formats stb_image decodes.
 bool has_image_extension(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   static const std::set<std::string> kExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".gif",
-                                                    ".tga", ".pgm", ".ppm", ".pnm"};
+                                                    ".tga", ".pgm", ".ppm",  ".pnm"};
   return kExtensions.count(ext) != 0;
 }
 
@@ -128,9 +129,9 @@ std::vector<uint8_t> read_image(const std::string& path, int64_t channels, int64
 ImageFolder load_image_folder(const std::string& dir, const ImageFolderOptions& options) {
   check<ValueError>(options.channels == 1 || options.channels == 3, "image folder: channels must be 1 or 3, got ",
                     options.channels);
-  check<ValueError>(options.height >= 1 && options.height <= kMaxSide && options.width >= 1 &&
-                        options.width <= kMaxSide,
-                    "image folder: size ", options.height, "x", options.width, " is outside [1, ", kMaxSide, "]");
+  check<ValueError>(
+      options.height >= 1 && options.height <= kMaxSide && options.width >= 1 && options.width <= kMaxSide,
+      "image folder: size ", options.height, "x", options.width, " is outside [1, ", kMaxSide, "]");
   std::error_code ec;
   check<IOError>(fs::is_directory(dir, ec), "image folder '", dir, "' does not exist or is not a directory");
 
@@ -148,8 +149,8 @@ ImageFolder load_image_folder(const std::string& dir, const ImageFolderOptions& 
   out.class_names = options.classes.empty() ? folders : options.classes;
   std::vector<std::string> sorted = out.class_names;
   std::sort(sorted.begin(), sorted.end());
-  check<ValueError>(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(),
-                    "image folder: the class list (", join(out.class_names), ") names a class twice");
+  check<ValueError>(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "image folder: the class list (",
+                    join(out.class_names), ") names a class twice");
   std::vector<int64_t> labels;
   for (const std::string& folder : folders) {
     const auto pos = std::find(out.class_names.begin(), out.class_names.end(), folder);

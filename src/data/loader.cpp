@@ -18,7 +18,8 @@ constexpr int kPrefetchDepth = 2;
 DataLoader::DataLoader(const Dataset& dataset, LoaderOptions options, Augmentation augmentation)
     : dataset_(dataset), options_(options), augmentation_(augmentation) {
   check<ValueError>(options_.batch_size >= 1, "DataLoader: batch_size must be at least 1, got ", options_.batch_size);
-  sample_shape_ = augmentation_.active() ? augmented_shape(augmentation_, dataset_.sample_shape()) : dataset_.sample_shape();
+  sample_shape_ =
+      augmentation_.active() ? augmented_shape(augmentation_, dataset_.sample_shape()) : dataset_.sample_shape();
 }
 
 DataLoader::~DataLoader() { stop_worker(); }

@@ -215,7 +215,8 @@ TEST(AugmentLoader, SameBatchesWithOrWithoutPrefetchAndAcrossLoaders) {
   const ByteImages data(50, {3, 32, 32}, cifar10_normalization(), 4);
   const Augmentation aug = crop_and_flip(32, 4);
   const auto run = [&](bool prefetch) {
-    DataLoader loader(data.ds, {.batch_size = 7, .shuffle = true, .drop_last = false, .seed = 11, .prefetch = prefetch}, aug);
+    DataLoader loader(data.ds, {.batch_size = 7, .shuffle = true, .drop_last = false, .seed = 11, .prefetch = prefetch},
+                      aug);
     std::vector<std::vector<float>> batches;
     for (int64_t epoch : {0, 1, 2}) {
       loader.start_epoch(epoch);
@@ -226,15 +227,17 @@ TEST(AugmentLoader, SameBatchesWithOrWithoutPrefetchAndAcrossLoaders) {
   };
   const auto with = run(true);
   EXPECT_EQ(with, run(false));
-  EXPECT_EQ(with, run(true));  // a second run of the same seed
+  EXPECT_EQ(with, run(true));   // a second run of the same seed
   EXPECT_NE(with[0], with[8]);  // epochs differ (8 batches per epoch)
 }
 
 TEST(AugmentLoader, DependsOnlyOnSeedEpochAndIndex) {
   const ByteImages data(30, {3, 8, 8}, cifar100_normalization(), 5);
   const Augmentation aug = crop_and_flip(6, 2);  // a crop smaller than the image changes the shape
-  DataLoader shuffled(data.ds, {.batch_size = 4, .shuffle = true, .drop_last = false, .seed = 9, .prefetch = true}, aug);
-  DataLoader ordered(data.ds, {.batch_size = 11, .shuffle = false, .drop_last = false, .seed = 9, .prefetch = false}, aug);
+  DataLoader shuffled(data.ds, {.batch_size = 4, .shuffle = true, .drop_last = false, .seed = 9, .prefetch = true},
+                      aug);
+  DataLoader ordered(data.ds, {.batch_size = 11, .shuffle = false, .drop_last = false, .seed = 9, .prefetch = false},
+                     aug);
   EXPECT_EQ(shuffled.sample_shape(), (Shape{3, 6, 6}));
   const auto a = epoch_samples(shuffled, 2);
   EXPECT_EQ(a, epoch_samples(ordered, 2));
@@ -246,14 +249,16 @@ TEST(AugmentLoader, DependsOnlyOnSeedEpochAndIndex) {
   for (const auto& [index, pixels] : resumed) EXPECT_EQ(pixels, a.at(index));
 
   // Another seed changes the augmentation of the same index.
-  DataLoader other(data.ds, {.batch_size = 11, .shuffle = false, .drop_last = false, .seed = 10, .prefetch = true}, aug);
+  DataLoader other(data.ds, {.batch_size = 11, .shuffle = false, .drop_last = false, .seed = 10, .prefetch = true},
+                   aug);
   EXPECT_NE(epoch_samples(other, 2), a);
 }
 
 TEST(AugmentLoader, NoAugmentationIsPlainGather) {
   const ByteImages data(9, {3, 4, 4}, {}, 6);
   DataLoader plain(data.ds, {.batch_size = 4, .shuffle = false, .drop_last = false, .seed = 0, .prefetch = true});
-  DataLoader none(data.ds, {.batch_size = 4, .shuffle = false, .drop_last = false, .seed = 0, .prefetch = true}, parse_augmentation("none", {3, 4, 4}));
+  DataLoader none(data.ds, {.batch_size = 4, .shuffle = false, .drop_last = false, .seed = 0, .prefetch = true},
+                  parse_augmentation("none", {3, 4, 4}));
   EXPECT_EQ(epoch_samples(plain, 0), epoch_samples(none, 0));
   EXPECT_THROW(DataLoader(data.ds, LoaderOptions{}, Augmentation{5, 5, 0, false}), ShapeError);
 }

@@ -123,7 +123,8 @@ TEST_F(CifarTest, LoaderNormalisesPerChannel) {
   const float* x = b.images.data<float>();
   for (int64_t i = 0; i < 2 * kCifarImageBytes; ++i) {
     const size_t c = static_cast<size_t>((i % kCifarImageBytes) / 1024);
-    const float expected = static_cast<float>((r.pixels[static_cast<size_t>(i)] / 255.0 - norm.mean[c]) / norm.stddev[c]);
+    const float expected =
+        static_cast<float>((r.pixels[static_cast<size_t>(i)] / 255.0 - norm.mean[c]) / norm.stddev[c]);
     ASSERT_EQ(x[i], expected) << "element " << i;
   }
   EXPECT_EQ(b.labels.data<int64_t>()[1], 9);

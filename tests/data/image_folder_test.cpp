@@ -121,7 +121,8 @@ TEST(ResizeBilinear, PixelCentresAligned) {
   for (int y = 0; y < 4; ++y) {
     for (int x = 0; x < 4; ++x) {
       const double top = 0 + wx[x] * 100, bottom = 200 + wx[x] * (40 - 200);
-      EXPECT_EQ(big[static_cast<size_t>(y * 4 + x)], static_cast<uint8_t>(std::floor(top + wy[y] * (bottom - top) + 0.5)))
+      EXPECT_EQ(big[static_cast<size_t>(y * 4 + x)],
+                static_cast<uint8_t>(std::floor(top + wy[y] * (bottom - top) + 0.5)))
           << y << "," << x;
     }
   }
