@@ -32,6 +32,7 @@ fetch() {
     echo "warning: $url does not have sha256 $sum (got $(sha256sum "$dest.part" | cut -d' ' -f1)); discarded" >&2
     rm -f "$dest.part"
   done
+  rm -f "$dest.part"
   echo "error: could not fetch $(basename "$dest") with the expected checksum from any source" >&2
   return 1
 }
