@@ -5,6 +5,13 @@ find_package(ZLIB REQUIRED)
 find_package(dnnl REQUIRED CONFIG)
 find_package(nlohmann_json REQUIRED CONFIG)
 find_package(CLI11 REQUIRED CONFIG)
+# stb (Debian libstb-dev): headers in <include>/stb/ and the implementations compiled into libstb,
+# so no source file defines STB_IMAGE_IMPLEMENTATION.
+find_path(STB_INCLUDE_DIR stb/stb_image.h REQUIRED)
+find_library(STB_LIBRARY stb REQUIRED)
+add_library(momenta_stb INTERFACE IMPORTED)
+target_include_directories(momenta_stb SYSTEM INTERFACE ${STB_INCLUDE_DIR})
+target_link_libraries(momenta_stb INTERFACE ${STB_LIBRARY})
 if(MOMENTA_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

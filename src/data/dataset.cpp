@@ -11,10 +11,16 @@ namespace momenta::data {
 Normalization mnist_normalization() { return Normalization{{0.1307}, {0.3081}}; }
 Normalization fashion_mnist_normalization() { return Normalization{{0.2860}, {0.3530}}; }
 
+Normalization cifar10_normalization() { return Normalization{{0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}}; }
+Normalization cifar100_normalization() { return Normalization{{0.5071, 0.4865, 0.4409}, {0.2673, 0.2564, 0.2762}}; }
+
 Normalization normalization_for(const std::string& dataset_name) {
   if (dataset_name == "mnist") return mnist_normalization();
   if (dataset_name == "fashion-mnist") return fashion_mnist_normalization();
-  throw ValueError(str_cat("unknown dataset '", dataset_name, "', expected one of: mnist, fashion-mnist"));
+  if (dataset_name == "cifar10") return cifar10_normalization();
+  if (dataset_name == "cifar100") return cifar100_normalization();
+  throw ValueError(str_cat("unknown dataset '", dataset_name,
+                           "', expected one of: mnist, fashion-mnist, cifar10, cifar100"));
 }
 
 ImageDataset::ImageDataset(std::vector<uint8_t> images, const Shape& sample_shape, std::vector<int64_t> labels,
@@ -78,6 +84,13 @@ void ImageDataset::get_batch(const int64_t* indices, int64_t n, float* images_ou
     }
     labels_out[b] = labels_[static_cast<size_t>(i)];
   }
+}
+
+float ImageDataset::black_value(int64_t channel) const {
+  const int64_t channels = static_cast<int64_t>(lut_.size());
+  check<ValueError>(channel >= 0 && channel < channels, "ImageDataset::black_value: channel ", channel,
+                    " is outside [0, ", channels, ")");
+  return lut_[static_cast<size_t>(channel)][0];
 }
 
 ImageDataset load_mnist_like(const std::string& dir, const std::string& name, bool train) {

@@ -15,8 +15,11 @@ constexpr int kPrefetchDepth = 2;
 
 }  // namespace
 
-DataLoader::DataLoader(const Dataset& dataset, LoaderOptions options) : dataset_(dataset), options_(options) {
+DataLoader::DataLoader(const Dataset& dataset, LoaderOptions options, Augmentation augmentation)
+    : dataset_(dataset), options_(options), augmentation_(augmentation) {
   check<ValueError>(options_.batch_size >= 1, "DataLoader: batch_size must be at least 1, got ", options_.batch_size);
+  sample_shape_ =
+      augmentation_.active() ? augmented_shape(augmentation_, dataset_.sample_shape()) : dataset_.sample_shape();
 }
 
 DataLoader::~DataLoader() { stop_worker(); }
@@ -83,7 +86,7 @@ Batch DataLoader::make_batch(int64_t index) const {
   const int64_t start = index * options_.batch_size;
   const int64_t count = std::min(options_.batch_size, dataset_.size() - start);
   Shape image_shape{count};
-  for (int64_t d : dataset_.sample_shape()) image_shape.push_back(d);
+  for (int64_t d : sample_shape_) image_shape.push_back(d);
   Batch b;
   b.images = Tensor::empty(image_shape, kFloat32);
   b.labels = Tensor::empty(Shape{count}, kInt64);
@@ -91,10 +94,11 @@ Batch DataLoader::make_batch(int64_t index) const {
   return b;
 }
 
-void DataLoader::fill(int64_t index, float* images, int64_t* labels) const {
+void DataLoader::fill(int64_t index, float* images, int64_t* labels) {
   const int64_t start = index * options_.batch_size;
   const int64_t count = std::min(options_.batch_size, dataset_.size() - start);
-  dataset_.get_batch(order_.data() + start, count, images, labels);
+  gather_augmented(dataset_, augmentation_, options_.seed, epoch_, order_.data() + start, count, scratch_, images,
+                   labels);
 }
 
 void DataLoader::schedule_next() {

@@ -22,7 +22,10 @@ struct Normalization {
 // Statistics of the training sets, on the [0, 1] scale.
 Normalization mnist_normalization();          // mean 0.1307, std 0.3081
 Normalization fashion_mnist_normalization();  // mean 0.2860, std 0.3530
-// "mnist" or "fashion-mnist"; throws ValueError naming the known datasets otherwise.
+Normalization cifar10_normalization();   // mean 0.4914, 0.4822, 0.4465; std 0.2470, 0.2435, 0.2616
+Normalization cifar100_normalization();  // mean 0.5071, 0.4865, 0.4409; std 0.2673, 0.2564, 0.2762
+// "mnist", "fashion-mnist", "cifar10" or "cifar100"; throws ValueError naming the known datasets
+// otherwise.
 Normalization normalization_for(const std::string& dataset_name);
 
 class Dataset {
@@ -36,6 +39,12 @@ class Dataset {
   // labels_out (n values). Must be safe to call from several threads at once: the DataLoader
   // calls it from its prefetch thread. Throws ValueError for an index outside [0, size()).
   virtual void get_batch(const int64_t* indices, int64_t n, float* images_out, int64_t* labels_out) const = 0;
+  // The value get_batch writes for a black pixel (a stored 0) of `channel`: what augmentation
+  // pads with (data/augment.h). 0 for datasets without stored pixels.
+  virtual float black_value(int64_t channel) const {
+    (void)channel;
+    return 0.0f;
+  }
 
   int64_t sample_numel() const { return shape_numel(sample_shape()); }
 };
@@ -53,6 +62,7 @@ class ImageDataset : public Dataset {
   Shape sample_shape() const override { return sample_shape_; }
   int64_t num_classes() const override { return num_classes_; }
   void get_batch(const int64_t* indices, int64_t n, float* images_out, int64_t* labels_out) const override;
+  float black_value(int64_t channel) const override;
 
   const Normalization& normalization() const { return norm_; }
   void set_normalization(Normalization norm);

@@ -4,7 +4,9 @@
 // NOTE [data order]: epoch e visits random_permutation(N, seed, e) when shuffling and 0..N-1
 // otherwise, so (seed, epoch, batch index) fixes every batch: a resumed run calls
 // start_epoch(e, first_batch) and sees the same batches as the run that wrote the checkpoint.
-// Prefetching changes when a batch is gathered, never what it holds.
+// Prefetching changes when a batch is gathered, never what it holds. An augmentation draws its
+// random choices for a sample from (seed, epoch, dataset index) alone (NOTE [augmentation stream]
+// in data/augment.h), so augmented batches are fixed by the same triple.
 #pragma once
 
 #include <condition_variable>
@@ -15,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "momenta/data/augment.h"
 #include "momenta/data/dataset.h"
 #include "momenta/tensor.h"
 
@@ -36,8 +39,10 @@ struct Batch {
 
 class DataLoader {
  public:
-  // The dataset must outlive the loader. Throws ValueError for batch_size < 1.
-  DataLoader(const Dataset& dataset, LoaderOptions options);
+  // The dataset must outlive the loader. Throws ValueError for batch_size < 1, and the errors of
+  // augmented_shape for an augmentation that does not fit the dataset's samples. The augmentation
+  // (none by default) is seeded with options.seed and applied where batches are gathered.
+  DataLoader(const Dataset& dataset, LoaderOptions options, Augmentation augmentation = {});
   ~DataLoader();
   DataLoader(const DataLoader&) = delete;
   DataLoader& operator=(const DataLoader&) = delete;
@@ -52,6 +57,9 @@ class DataLoader {
   int64_t num_batches() const;
   int64_t epoch() const { return epoch_; }
   const LoaderOptions& options() const { return options_; }
+  const Augmentation& augmentation() const { return augmentation_; }
+  // The shape of one sample in a batch: the dataset's, after augmentation.
+  const Shape& sample_shape() const { return sample_shape_; }
   // The sample order of the current epoch.
   const std::vector<int64_t>& order() const { return order_; }
 
@@ -66,13 +74,18 @@ class DataLoader {
   };
 
   Batch make_batch(int64_t index) const;
-  void fill(int64_t index, float* images, int64_t* labels) const;
+  void fill(int64_t index, float* images, int64_t* labels);
   void schedule_next();
   void stop_worker();
   void worker_loop();
 
   const Dataset& dataset_;
   LoaderOptions options_;
+  Augmentation augmentation_;
+  Shape sample_shape_;
+  // The gathered batch before augmentation; used only by fill(), which runs on one thread at a
+  // time (the worker, or the consumer when not prefetching).
+  std::vector<float> scratch_;
   int64_t epoch_ = -1;
   std::vector<int64_t> order_;
   int64_t next_batch_ = 0;      // the next batch next() returns

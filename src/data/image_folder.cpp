@@ -1,0 +1,206 @@
+#include "momenta/data/image_folder.h"
+
+#include <stb/stb_image.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <exception>
+#include <filesystem>
+#include <limits>
+#include <set>
+
+#include "data/file_bytes.h"
+#include "momenta/error.h"
+
+namespace momenta::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kMaxSide = 1 << 16;
+
+bool is_hidden(const fs::path& p) {
+  const std::string name = p.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+// The formats stb_image decodes.
+bool has_image_extension(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const std::set<std::string> kExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".gif",
+                                                    ".tga", ".pgm", ".ppm",  ".pnm"};
+  return kExtensions.count(ext) != 0;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// The image files below one class folder, in path order.
+std::vector<std::string> class_files(const fs::path& folder) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(folder, ec);  // links to folders are not followed (no cycles)
+  check<IOError>(!ec, folder.string(), ": cannot list: ", ec.message());
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    check<IOError>(!ec, folder.string(), ": cannot list: ", ec.message());
+    std::error_code entry_ec;  // an entry whose status cannot be read (a broken link) is skipped
+    if (is_hidden(it->path())) {
+      if (it->is_directory(entry_ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(entry_ec) && has_image_extension(it->path())) files.push_back(it->path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+void resize_bilinear(const uint8_t* src, int64_t channels, int64_t src_h, int64_t src_w, uint8_t* dst, int64_t dst_h,
+                     int64_t dst_w) {
+  // Source coordinate of destination pixel centre d: (d + 0.5) * src / dst - 0.5, clamped.
+  struct Tap {
+    int64_t i0, i1;
+    double w1;
+  };
+  const auto taps = [](int64_t src_n, int64_t dst_n) {
+    std::vector<Tap> t(static_cast<size_t>(dst_n));
+    const double scale = static_cast<double>(src_n) / static_cast<double>(dst_n);
+    for (int64_t d = 0; d < dst_n; ++d) {
+      const double f = std::clamp((static_cast<double>(d) + 0.5) * scale - 0.5, 0.0, static_cast<double>(src_n - 1));
+      const int64_t i0 = static_cast<int64_t>(std::floor(f));
+      t[static_cast<size_t>(d)] = Tap{i0, std::min(i0 + 1, src_n - 1), f - static_cast<double>(i0)};
+    }
+    return t;
+  };
+  const std::vector<Tap> ys = taps(src_h, dst_h), xs = taps(src_w, dst_w);
+  for (int64_t c = 0; c < channels; ++c) {
+    const uint8_t* plane = src + c * src_h * src_w;
+    for (int64_t y = 0; y < dst_h; ++y) {
+      const Tap ty = ys[static_cast<size_t>(y)];
+      const uint8_t* r0 = plane + ty.i0 * src_w;
+      const uint8_t* r1 = plane + ty.i1 * src_w;
+      for (int64_t x = 0; x < dst_w; ++x) {
+        const Tap tx = xs[static_cast<size_t>(x)];
+        const double top = r0[tx.i0] + tx.w1 * (r0[tx.i1] - r0[tx.i0]);
+        const double bottom = r1[tx.i0] + tx.w1 * (r1[tx.i1] - r1[tx.i0]);
+        const double v = top + ty.w1 * (bottom - top);
+        dst[(c * dst_h + y) * dst_w + x] = static_cast<uint8_t>(std::clamp(std::floor(v + 0.5), 0.0, 255.0));
+      }
+    }
+  }
+}
+
+std::vector<uint8_t> read_image(const std::string& path, int64_t channels, int64_t height, int64_t width) {
+  check<ValueError>(channels == 1 || channels == 3, "read_image: channels must be 1 or 3, got ", channels);
+  check<ValueError>(height >= 1 && height <= kMaxSide && width >= 1 && width <= kMaxSide, "read_image: size ", height,
+                    "x", width, " is outside [1, ", kMaxSide, "]");
+  const std::vector<uint8_t> bytes = read_file_bytes(path, "expected an image file");
+  check<FormatError>(!bytes.empty(), path, ": empty file, expected an image");
+  check<FormatError>(bytes.size() <= static_cast<size_t>(std::numeric_limits<int>::max()), path, ": ", bytes.size(),
+                     " bytes is too large an image file");
+  int w = 0, h = 0, stored_channels = 0;
+  stbi_uc* pixels = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &stored_channels,
+                                          static_cast<int>(channels));
+  if (pixels == nullptr) {
+    const char* why = stbi_failure_reason();
+    throw FormatError(str_cat(path, ": cannot decode image (", why ? why : "unknown reason",
+                              "); expected PNG, JPEG, BMP, GIF, TGA or PNM"));
+  }
+  // stb gives interleaved [h, w, channels]; samples are planar [channels, h, w].
+  const int64_t hw = static_cast<int64_t>(h) * w;
+  std::vector<uint8_t> planar(static_cast<size_t>(channels * hw));
+  for (int64_t p = 0; p < hw; ++p) {
+    for (int64_t c = 0; c < channels; ++c) planar[static_cast<size_t>(c * hw + p)] = pixels[p * channels + c];
+  }
+  stbi_image_free(pixels);
+  if (h == height && w == width) return planar;
+  std::vector<uint8_t> out(static_cast<size_t>(channels * height * width));
+  resize_bilinear(planar.data(), channels, h, w, out.data(), height, width);
+  return out;
+}
+
+ImageFolder load_image_folder(const std::string& dir, const ImageFolderOptions& options) {
+  check<ValueError>(options.channels == 1 || options.channels == 3, "image folder: channels must be 1 or 3, got ",
+                    options.channels);
+  check<ValueError>(
+      options.height >= 1 && options.height <= kMaxSide && options.width >= 1 && options.width <= kMaxSide,
+      "image folder: size ", options.height, "x", options.width, " is outside [1, ", kMaxSide, "]");
+  std::error_code ec;
+  check<IOError>(fs::is_directory(dir, ec), "image folder '", dir, "' does not exist or is not a directory");
+
+  std::vector<std::string> folders;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;  // an entry whose status cannot be read (a broken link) is skipped
+    if (!is_hidden(it->path()) && it->is_directory(entry_ec)) folders.push_back(it->path().filename().string());
+  }
+  check<IOError>(!ec, "image folder '", dir, "': cannot list: ", ec.message());
+  std::sort(folders.begin(), folders.end());
+  check<FormatError>(!folders.empty(), "image folder '", dir,
+                     "' has no class sub-folders; expected one folder of images per class");
+
+  ImageFolder out;
+  out.class_names = options.classes.empty() ? folders : options.classes;
+  std::vector<std::string> sorted = out.class_names;
+  std::sort(sorted.begin(), sorted.end());
+  check<ValueError>(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "image folder: the class list (",
+                    join(out.class_names), ") names a class twice");
+  std::vector<int64_t> labels;
+  for (const std::string& folder : folders) {
+    const auto pos = std::find(out.class_names.begin(), out.class_names.end(), folder);
+    check<FormatError>(pos != out.class_names.end(), "image folder '", dir, "': class folder '", folder,
+                       "' is not one of the known classes (", join(out.class_names), ")");
+    const fs::path path = fs::path(dir) / folder;
+    std::vector<std::string> files = class_files(path);
+    check<FormatError>(!files.empty(), "image folder '", dir, "': class folder '", path.string(),
+                       "' holds no image (.png, .jpg, .jpeg, .bmp, .gif, .tga, .pgm, .ppm, .pnm)");
+    labels.insert(labels.end(), files.size(), static_cast<int64_t>(pos - out.class_names.begin()));
+    out.files.insert(out.files.end(), files.begin(), files.end());
+  }
+
+  // Decoding is independent per file; the error reported is the first file's in sample order,
+  // whatever the thread count.
+  const int64_t n = static_cast<int64_t>(out.files.size());
+  const int64_t per_sample = options.channels * options.height * options.width;
+  std::vector<uint8_t> images(static_cast<size_t>(n * per_sample));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(n));
+#pragma omp parallel for schedule(dynamic, 16)
+  for (int64_t i = 0; i < n; ++i) {
+    try {
+      const std::vector<uint8_t> img =
+          read_image(out.files[static_cast<size_t>(i)], options.channels, options.height, options.width);
+      std::copy(img.begin(), img.end(), images.begin() + i * per_sample);
+    } catch (...) {
+      errors[static_cast<size_t>(i)] = std::current_exception();
+    }
+  }
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  out.dataset = ImageDataset(std::move(images), Shape{options.channels, options.height, options.width},
+                             std::move(labels), static_cast<int64_t>(out.class_names.size()), options.norm);
+  return out;
+}
+
+ImageFolderSplits load_image_folder_splits(const std::string& root, const ImageFolderOptions& options) {
+  std::error_code ec;
+  const fs::path train = fs::path(root) / "train";
+  check<IOError>(fs::is_directory(train, ec), "image folder '", root, "' has no train/ sub-folder");
+  fs::path test = fs::path(root) / "test";
+  if (!fs::is_directory(test, ec)) test = fs::path(root) / "val";
+  check<IOError>(fs::is_directory(test, ec), "image folder '", root, "' has no test/ or val/ sub-folder");
+  ImageFolderSplits s;
+  s.train = load_image_folder(train.string(), options);
+  ImageFolderOptions test_options = options;
+  test_options.classes = s.train.class_names;
+  s.test = load_image_folder(test.string(), test_options);
+  return s;
+}
+
+}  // namespace momenta::data
