@@ -4,12 +4,45 @@
 #include <filesystem>
 
 #include "models/mlp.h"
+#include "momenta/data/cifar.h"
+#include "momenta/data/image_folder.h"
+#include "momenta/parse.h"
 
 namespace momenta::cli {
 
 void check_dataset_name(const std::string& name) {
-  check<ValueError>(name == "fashion-mnist" || name == "mnist", "unknown dataset '", name,
-                    "' (known: fashion-mnist, mnist)");
+  check<ValueError>(name == "fashion-mnist" || name == "mnist" || name == "cifar10" || name == "cifar100" || name == "folder",
+                    "unknown dataset '", name, "' (known: fashion-mnist, mnist, cifar10, cifar100, folder)");
+}
+
+LoadedData load_data(const DataOptions& o, bool with_train) {
+  check_dataset_name(o.name);
+  LoadedData d;
+  if (o.name == "folder") {
+    check<ValueError>(!o.dir.empty(), "--data folder needs --data-dir ROOT (ROOT/train/<class>/*.png and ROOT/test/<class>/...)");
+    check<IOError>(std::filesystem::is_directory(o.dir), "data directory '", o.dir, "' does not exist");
+    check<ValueError>(o.channels == 1 || o.channels == 3, "--channels must be 1 or 3, got ", o.channels);
+    check<ValueError>(o.image_size > 0, "--image-size must be positive, got ", o.image_size);
+    data::ImageFolderOptions fo;
+    fo.height = fo.width = o.image_size;
+    fo.channels = o.channels;
+    fo.norm = {{0.5}, {0.5}};
+    data::ImageFolderSplits s = data::load_image_folder_splits(o.dir, fo);
+    d.dir = o.dir;
+    if (with_train) d.train = std::make_unique<data::ImageDataset>(std::move(s.train.dataset));
+    d.test = std::make_unique<data::ImageDataset>(std::move(s.test.dataset));
+    return d;
+  }
+  d.dir = resolve_data_dir(o.name, o.dir);
+  if (o.name == "cifar10" || o.name == "cifar100") {
+    const data::CifarLabels labels = data::parse_cifar_labels(o.labels);
+    if (with_train) d.train = std::make_unique<data::ImageDataset>(data::load_cifar(d.dir, o.name, true, labels));
+    d.test = std::make_unique<data::ImageDataset>(data::load_cifar(d.dir, o.name, false, labels));
+    return d;
+  }
+  if (with_train) d.train = std::make_unique<data::ImageDataset>(data::load_mnist_like(d.dir, o.name, true));
+  d.test = std::make_unique<data::ImageDataset>(data::load_mnist_like(d.dir, o.name, false));
+  return d;
 }
 
 std::string resolve_data_dir(const std::string& name, const std::string& given) {
@@ -26,8 +59,10 @@ std::string resolve_data_dir(const std::string& name, const std::string& given) 
     if (fs::is_directory(d)) return d;
   std::string list;
   for (const auto& d : tried) list += (list.empty() ? "" : ", ") + d;
-  throw IOError(str_cat("no data directory for ", name, ": tried ", list,
-                        " (pass --data-dir; for fashion-mnist on Debian: apt-get install dataset-fashion-mnist)"));
+  const std::string hint = name == "fashion-mnist" ? "on Debian: apt-get install dataset-fashion-mnist"
+                                                   : str_cat("with internet access: bash data/fetch_", name == "mnist" ? "mnist" : name,
+                                                             ".sh (see data/README.md)");
+  throw IOError(str_cat("no data directory for ", name, ": tried ", list, " (pass --data-dir; ", hint, ")"));
 }
 
 std::map<std::string, std::string> ModelSpec::to_metadata() const {
@@ -36,6 +71,9 @@ std::map<std::string, std::string> ModelSpec::to_metadata() const {
           {"hidden", hidden},
           {"activation", activation},
           {"in_features", std::to_string(in_features)},
+          {"in_shape", str_cat(in_shape.size() == 3 ? in_shape[0] : 0, ",", in_shape.size() == 3 ? in_shape[1] : 0, ",",
+                               in_shape.size() == 3 ? in_shape[2] : 0)},
+          {"shortcut", shortcut},
           {"num_classes", std::to_string(num_classes)}};
 }
 
@@ -57,6 +95,16 @@ ModelSpec ModelSpec::from_metadata(const std::map<std::string, std::string>& met
   } catch (const std::logic_error&) {
     throw FormatError(str_cat("'", path, "': metadata fields in_features/num_classes are not integers"));
   }
+  if (auto it = meta.find("in_shape"); it != meta.end()) {
+    std::vector<double> v;
+    try {
+      v = parse_number_list(it->second, "in_shape");
+    } catch (const ValueError&) {
+    }
+    check<FormatError>(v.size() == 3, "'", path, "': metadata field 'in_shape' is '", it->second, "', expected C,H,W");
+    s.in_shape = {static_cast<int64_t>(v[0]), static_cast<int64_t>(v[1]), static_cast<int64_t>(v[2])};
+  }
+  if (auto it = meta.find("shortcut"); it != meta.end()) s.shortcut = it->second;
   return s;
 }
 

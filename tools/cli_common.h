@@ -9,11 +9,30 @@
 #include "CLI/CLI.hpp"
 #include "momenta/data/dataset.h"
 #include "momenta/nn/module.h"
+#include "momenta/shape.h"
 
 namespace momenta::cli {
 
-// The known datasets (fashion-mnist, mnist); ValueError lists them for anything else.
+// The known datasets (fashion-mnist, mnist, cifar10, cifar100, folder); ValueError lists them
+// for anything else.
 void check_dataset_name(const std::string& name);
+
+// What --data, --data-dir, --labels, --image-size and --channels describe.
+struct DataOptions {
+  std::string name = "fashion-mnist";
+  std::string dir;                // empty: the default places (resolve_data_dir); required for folder
+  std::string labels = "fine";    // cifar100: fine or coarse
+  int64_t image_size = 32;        // folder: images are resized to image_size x image_size
+  int64_t channels = 3;           // folder: 1 (grey) or 3 (RGB)
+};
+
+struct LoadedData {
+  std::string dir;
+  std::unique_ptr<data::ImageDataset> train, test;  // train is null when not asked for
+};
+// Loads the test split, and the training split when `with_train`, with the dataset's
+// normalisation. IOError/FormatError name the directory or file that is missing or bad.
+LoadedData load_data(const DataOptions& opts, bool with_train);
 // The data directory: `given` when set (must exist), else the first existing of
 // $MOMENTA_DATA/<name>, ./data/<name>, /usr/share/datasets/<name>. IOError names what was tried.
 std::string resolve_data_dir(const std::string& name, const std::string& given);
@@ -24,6 +43,8 @@ struct ModelSpec {
   std::string activation = "relu";
   int64_t in_features = 784;
   int64_t num_classes = 10;
+  Shape in_shape = {1, 28, 28};  // [C, H, W] of one sample (convolutional models)
+  std::string shortcut = "A";    // ResNet shortcuts: A (zero-padded identity) or B (1x1 projection)
   std::map<std::string, std::string> to_metadata() const;
   static ModelSpec from_metadata(const std::map<std::string, std::string>& meta, const std::string& path);
 };

@@ -28,16 +28,30 @@ void run_eval(const EvalArgs& a) {
     auto it = file.metadata.find("dataset");
     data = it != file.metadata.end() ? it->second : "fashion-mnist";
   }
+  DataOptions dopts;
+  dopts.name = data;
+  dopts.dir = a.data_dir;
+  if (auto it = file.metadata.find("labels"); it != file.metadata.end()) dopts.labels = it->second;
+  if (spec.in_shape.size() == 3) {
+    dopts.channels = spec.in_shape[0];
+    dopts.image_size = spec.in_shape[1];
+  }
   check_dataset_name(data);
   auto model = build_model(spec);
   model->finalize();
   model->load_state_dict(file.tensors);
-  const data::ImageDataset test_set = data::load_mnist_like(resolve_data_dir(data, a.data_dir), data, false);
-  check<ValueError>(test_set.sample_numel() == spec.in_features, "the model takes ", spec.in_features,
-                    " inputs but ", data, " samples have ", test_set.sample_numel());
+  const LoadedData loaded = load_data(dopts, false);
+  const data::ImageDataset& test_set = *loaded.test;
+  if (spec.model == "mlp")
+    check<ValueError>(test_set.sample_numel() == spec.in_features, "the model takes ", spec.in_features, " inputs but ",
+                      data, " samples have ", test_set.sample_numel());
+  else
+    check<ValueError>(test_set.sample_shape() == spec.in_shape, "the model takes samples of shape ", fmt(spec.in_shape),
+                      " but ", data, " samples have shape ", fmt(test_set.sample_shape()));
   auto opt = optim::make_optimizer("sgd", model->arena(), std::map<std::string, std::string>{{"lr", "0"}});
   train::TrainerOptions to;
   to.progress = false;
+  if (auto it = file.metadata.find("loss"); it != file.metadata.end()) to.loss = train::parse_loss(it->second);
   train::Trainer trainer(*model, *opt, to);
   const train::EvalResult r = trainer.evaluate(test_set);
   std::printf("%s on %s test set (%lld samples): loss %.4f, accuracy %.2f%%\n", a.checkpoint.c_str(), data.c_str(),
@@ -51,7 +65,7 @@ void add_eval_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("eval", "Evaluate a saved model on a test set");
   cmd->add_option("checkpoint", args->checkpoint, "model.safetensors written by `momenta train`")->required();
   cmd->add_option("--data", args->data, "Dataset (default: the one the model was trained on)");
-  cmd->add_option("--data-dir", args->data_dir, "Directory with the IDX files");
+  cmd->add_option("--data-dir", args->data_dir, "Directory of the dataset (default: as for train)");
   cmd->add_option("--threads", args->threads, "OpenMP threads (0: all cores)");
   cmd->callback([args] { run_eval(*args); });
 }

@@ -21,8 +21,8 @@ namespace {
 
 struct TrainArgs {
   ModelSpec spec;
-  std::string data = "fashion-mnist";
-  std::string data_dir;
+  DataOptions data;
+  std::string augment = "none";
   int64_t epochs = 10;
   int64_t batch_size = 128;
   std::string optim = "adam";
@@ -56,7 +56,7 @@ std::map<std::string, std::string> parse_hp(const std::vector<std::string>& item
 
 void run_train(const TrainArgs& a) {
   namespace fs = std::filesystem;
-  check_dataset_name(a.data);
+  check_dataset_name(a.data.name);
   const auto hp_given = [&] {
     auto m = parse_hp(a.hp);
     m.try_emplace("lr", std::to_string(a.lr));
@@ -86,14 +86,20 @@ void run_train(const TrainArgs& a) {
     check<ValueError>(a.avg_hp.empty(), "--avg-hp given without --average");
   }
   if (a.threads > 0) omp_set_num_threads(a.threads);
-  const std::string dir = resolve_data_dir(a.data, a.data_dir);
-  std::printf("loading %s from %s\n", a.data.c_str(), dir.c_str());
-  const data::ImageDataset train_set = data::load_mnist_like(dir, a.data, true);
-  const data::ImageDataset test_set = data::load_mnist_like(dir, a.data, false);
+  const LoadedData loaded = load_data(a.data, true);
+  std::printf("loaded %s from %s\n", a.data.name.c_str(), loaded.dir.c_str());
+  const data::ImageDataset& train_set = *loaded.train;
+  const data::ImageDataset& test_set = *loaded.test;
+  const data::Augmentation augmentation = data::parse_augmentation(a.augment, train_set.sample_shape());
+  check<ValueError>(data::augmented_shape(augmentation, train_set.sample_shape()) == train_set.sample_shape(),
+                    "--augment '", a.augment, "' changes the sample shape ", fmt(train_set.sample_shape()), " to ",
+                    fmt(data::augmented_shape(augmentation, train_set.sample_shape())),
+                    "; the test set would not fit the model (crop to the image's own size)");
 
   manual_seed(a.seed);
   ModelSpec spec = a.spec;
   spec.in_features = train_set.sample_numel();
+  spec.in_shape = train_set.sample_shape();
   spec.num_classes = train_set.num_classes();
   auto model = build_model(spec);
   model->finalize();
@@ -124,6 +130,7 @@ void run_train(const TrainArgs& a) {
   to.hp_schedules = hp_schedules;
   to.averager = averager.get();
   to.loss = loss;
+  to.augmentation = augmentation;
   to.metrics_jsonl = a.out + "/metrics.jsonl";
   to.metrics_csv = a.out + "/metrics.csv";
   to.checkpoint = a.out + "/checkpoint.safetensors";
@@ -134,7 +141,9 @@ void run_train(const TrainArgs& a) {
   for (const auto& r : results) seconds += r.seconds;
 
   auto meta = spec.to_metadata();
-  meta["dataset"] = a.data;
+  meta["dataset"] = a.data.name;
+  meta["labels"] = a.data.labels;
+  meta["augment"] = a.augment;
   meta["optimizer"] = a.optim;
   meta["epochs"] = std::to_string(a.epochs);
   meta["seed"] = std::to_string(a.seed);
@@ -171,9 +180,21 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--model", args->spec.model, "Model architecture (mlp)")->capture_default_str();
   cmd->add_option("--hidden", args->spec.hidden, "MLP hidden layer widths, comma-separated")->capture_default_str();
   cmd->add_option("--activation", args->spec.activation, "relu, sigmoid, tanh, silu or gelu")->capture_default_str();
-  cmd->add_option("--data", args->data, "Dataset: fashion-mnist or mnist")->capture_default_str();
-  cmd->add_option("--data-dir", args->data_dir,
-                  "Directory with the IDX files (default: $MOMENTA_DATA/<data>, data/<data>, /usr/share/datasets/<data>)");
+  cmd->add_option("--data", args->data.name, "Dataset: fashion-mnist, mnist, cifar10, cifar100 or folder (see data/README.md)")
+      ->capture_default_str();
+  cmd->add_option("--data-dir", args->data.dir,
+                  "Directory of the dataset (default: $MOMENTA_DATA/<data>, data/<data>, /usr/share/datasets/<data>); "
+                  "for folder: ROOT with train/<class>/ and test/<class>/ image folders");
+  cmd->add_option("--labels", args->data.labels, "cifar100 labels: fine (100 classes) or coarse (20)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fine", "coarse"}));
+  cmd->add_option("--image-size", args->data.image_size, "folder: resize images to this size (square)")
+      ->capture_default_str();
+  cmd->add_option("--channels", args->data.channels, "folder: 1 (grey) or 3 (RGB)")->capture_default_str();
+  cmd->add_option("--augment", args->augment,
+                  "Training augmentation: none, or a comma list of crop (random crop after zero padding 4; crop:P "
+                  "pads P) and flip (horizontal), e.g. --augment crop,flip")
+      ->capture_default_str();
   cmd->add_option("--epochs", args->epochs, "Training epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--optim", args->optim, "Optimizer name (see the registry; e.g. sgd, heavy_ball, adam)")->capture_default_str();

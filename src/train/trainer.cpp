@@ -117,7 +117,7 @@ void Trainer::apply_schedules(int64_t total_steps) {
 }
 
 std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data::Dataset* test_set) {
-  data::DataLoader loader(train_set, {opts_.batch_size, true, false, opts_.seed, true});
+  data::DataLoader loader(train_set, {opts_.batch_size, true, false, opts_.seed, true}, opts_.augmentation);
   std::vector<EpochResult> results;
   base_lrs_.clear();
   for (const auto& g : opt_.groups()) base_lrs_.push_back(opt_.hp(g, "lr"));

@@ -95,6 +95,31 @@ TEST_F(Cli, TrainsWithGroupsScheduleAndAverager) {
   ASSERT_EQ(e.code, 0) << e.output;
 }
 
+// CIFAR-10 files in the real record format (label byte + 3072 pixel bytes), with augmentation.
+TEST_F(Cli, TrainsOnCifarFilesWithAugmentation) {
+  const fs::path dir = dir_ / "cifar";
+  fs::create_directories(dir);
+  std::vector<std::string> files = {"test_batch.bin"};
+  for (int i = 1; i <= 5; ++i) files.push_back("data_batch_" + std::to_string(i) + ".bin");
+  for (const auto& name : files) {
+    std::ofstream f(dir / name, std::ios::binary);
+    for (int r = 0; r < 20; ++r) {
+      const char label = static_cast<char>(r % 10);
+      f.put(label);
+      for (int p = 0; p < 3072; ++p) f.put(static_cast<char>((p / 32) % 32 == r % 10 * 3 ? 250 : 10));
+    }
+  }
+  const std::string out = (dir_ / "cifar_run").string();
+  const CmdResult r = run("train --data cifar10 --data-dir " + dir.string() +
+                          " --hidden 16 --epochs 2 --batch-size 25 --augment crop,flip --out " + out +
+                          " --no-progress --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("100 train / 20 test samples"), std::string::npos) << r.output;
+  const CmdResult e = run("eval " + out + "/model.safetensors --data-dir " + dir.string());
+  ASSERT_EQ(e.code, 0) << e.output;
+  EXPECT_NE(e.output.find("cifar10 test set (20 samples)"), std::string::npos) << e.output;
+}
+
 TEST_F(Cli, BadInputGivesOneClearLine) {
   const std::string base = "train --data-dir " + dir_.string() + " --epochs 1 --no-progress --out " + (dir_ / "x").string();
   struct Case {
@@ -111,6 +136,9 @@ TEST_F(Cli, BadInputGivesOneClearLine) {
                         Case{base + " --schedule multistep", "needs --milestones"},
                         Case{base + " --avg-hp k=1", "--avg-hp given without --average"},
                         Case{base + " --average bogus", "bogus"},
+                        Case{base + " --augment crop,spin", "spin"},
+                        Case{base + " --data folder", "has no train/ sub-folder"},
+                        Case{"train --data folder", "--data folder needs --data-dir"},
                         Case{"eval /nonexistent/model.safetensors", "/nonexistent/model.safetensors"}}) {
     const CmdResult r = run(c.args);
     EXPECT_NE(r.code, 0) << c.args;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "momenta/data/augment.h"
 #include "momenta/data/dataset.h"
 #include "momenta/io/metrics.h"
 #include "momenta/nn/module.h"
@@ -53,6 +54,9 @@ struct TrainerOptions {
   std::string checkpoint;       // written (atomically) after every epoch when set
   std::string resume_from;      // a checkpoint to continue from when set
   Loss loss = Loss::kCrossEntropy;
+  // Applied to training batches (seeded by `seed`, NOTE [augmentation stream]); must keep the
+  // sample shape, since evaluation sees the plain samples.
+  data::Augmentation augmentation;
   // The learning rate of group i is base_lr_i * schedule.factor(step, epochs * batches), where
   // base_lr_i is the group's lr when fit() starts.
   optim::Schedule schedule;
