@@ -17,12 +17,14 @@ endfunction()
 # from math functions so sqrt/exp can be inlined and vectorised. GCC would contract a*b+c
 # into one FMA by default in C++; -ffp-contract=off keeps every update rule's arithmetic
 # exactly as written (the golden trajectories were computed unfused), whatever the CPU.
-# The GEMMs in oneDNN use FMA regardless. (nvcc needs --fmad=false for the same; CUDA issue.)
+# The GEMMs in oneDNN (and cuBLAS) use FMA regardless. nvcc contracts too: --fmad=false keeps the
+# shared kernels (update rules, kernels/mathfn.h, the Philox normals) the same bits on the GPU.
 # -fno-trapping-math: nothing here reads floating-point exception flags, so a comparison may be
 # evaluated unconditionally; without it GCC will not turn a clamp (x > hi ? hi : x) into a
 # vector select, and loops such as Adai's update stay scalar. Computed values do not change.
 function(momenta_set_optimization target)
-  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fno-math-errno -ffp-contract=off -fno-trapping-math>)
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fno-math-errno -ffp-contract=off -fno-trapping-math>
+                                           $<$<COMPILE_LANGUAGE:CUDA>:--fmad=false>)
   if(MOMENTA_NATIVE)
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-march=native>)
   endif()

@@ -215,8 +215,8 @@ class Ecdsep final : public Optimizer {
           double z[kReduceBlock + 8];
           const int64_t first_block = b / 4;
           if (nu != 0.0)
-            for (int64_t k = first_block; 4 * k < e; ++k)
-              kernels::philox_normal4(dh.seed, dh.offset, static_cast<uint64_t>(k), z + 4 * (k - first_block));
+            kernels::philox_normal_blocks(dh.seed, dh.offset, static_cast<uint64_t>(first_block),
+                                          (e + 3) / 4 - first_block, z);
           const double* zb = z + (b - 4 * first_block);
           for (int64_t i = b; i < e; ++i) {
             T unit;

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "momenta/kernels/common.h"
+#include "momenta/kernels/mathfn.h"
 
 namespace momenta::kernels {
 
@@ -59,14 +60,17 @@ MOMENTA_HD double philox_uniform(uint64_t seed, uint64_t offset, uint64_t i) {
   return philox_to_unit(r.v[i % 4]);
 }
 
-// Box-Muller on one lane pair (x0, x1) of a block: out0 = r cos(a), out1 = r sin(a).
+// Box-Muller on one lane pair (x0, x1) of a block: out0 = r cos(2 pi u2), out1 = r sin(2 pi u2)
+// with r = sqrt(-2 log u1). The log and the sine/cosine are momenta's own (kernels/mathfn.h), so
+// the normals are the same bits on every device, and a CPU loop over pairs vectorises.
 MOMENTA_HD void philox_box_muller(uint32_t x0, uint32_t x1, double& out0, double& out1) {
-  const double u1 = (static_cast<double>(x0) + 1.0) * (1.0 / 4294967296.0);  // (0, 1]
-  const double u2 = philox_to_unit(x1);
-  const double radius = std::sqrt(-2.0 * std::log(u1));
-  const double angle = 6.283185307179586476925286766559 * u2;
-  out0 = radius * std::cos(angle);
-  out1 = radius * std::sin(angle);
+  const double u1 = (u32_to_double(x0) + 1.0) * (1.0 / 4294967296.0);  // (0, 1]
+  const double u2 = u32_to_double(x1) * (1.0 / 4294967296.0);          // [0, 1)
+  const double radius = std::sqrt(-2.0 * det_log(u1));
+  double c, s;
+  det_sincos_turns(u2, c, s);
+  out0 = radius * c;
+  out1 = radius * s;
 }
 
 // Element i of a standard-normal fill (Box-Muller on the lane pair that holds i).
@@ -85,6 +89,23 @@ MOMENTA_HD void philox_normal4(uint64_t seed, uint64_t offset, uint64_t k, doubl
   const Philox4 r = philox_block(seed, offset, 4 * k);
   philox_box_muller(r.v[0], r.v[1], out[0], out[1]);
   philox_box_muller(r.v[2], r.v[3], out[2], out[3]);
+}
+
+// Host loop: the normals of blocks first .. first+n-1 into out[0 .. 4n), the values philox_normal
+// gives element by element. The raw Philox words come first, then Box-Muller runs over them as
+// a separate loop that the compiler vectorises (the transcendental part dominates the cost).
+inline void philox_normal_blocks(uint64_t seed, uint64_t offset, uint64_t first, int64_t n, double* out) {
+  constexpr int64_t kChunk = 256;
+  uint32_t raw[4 * kChunk];
+  for (int64_t c = 0; c < n; c += kChunk) {
+    const int64_t m = n - c < kChunk ? n - c : kChunk;
+    for (int64_t j = 0; j < m; ++j) {
+      const Philox4 r = philox_block(seed, offset, 4 * (first + static_cast<uint64_t>(c + j)));
+      for (int l = 0; l < 4; ++l) raw[4 * j + l] = r.v[l];
+    }
+    double* o = out + 4 * c;
+    for (int64_t j = 0; j < 2 * m; ++j) philox_box_muller(raw[2 * j], raw[2 * j + 1], o[2 * j], o[2 * j + 1]);
+  }
 }
 
 }  // namespace momenta::kernels
