@@ -102,4 +102,22 @@ void pool2d_backward(const Pool2dParams& p, const Tensor& gy, const Tensor& indi
   cuda::pool2d_backward(p, gy, indices, gx);
 }
 
+void batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var) {
+  if (device_of(x, {&mean, &var}, "batch_norm").is_cpu()) return cpu::batch_norm_stats(x, mean, var);
+  cuda::batch_norm_stats(x, mean, var);
+}
+void batch_norm_apply(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias,
+                      double eps, const Tensor& y) {
+  if (device_of(x, {&mean, &var, &y}, "batch_norm").is_cpu())
+    return cpu::batch_norm_apply(x, mean, var, weight, bias, eps, y);
+  cuda::batch_norm_apply(x, mean, var, weight, bias, eps, y);
+}
+void batch_norm_backward(const Tensor& x, const Tensor& gy, const Tensor& mean, const Tensor& var,
+                         const Tensor& weight, double eps, bool batch_stats, const Tensor& gx, const Tensor& gw,
+                         const Tensor& gb) {
+  if (device_of(x, {&gy, &mean, &var}, "batch_norm backward").is_cpu())
+    return cpu::batch_norm_backward(x, gy, mean, var, weight, eps, batch_stats, gx, gw, gb);
+  cuda::batch_norm_backward(x, gy, mean, var, weight, eps, batch_stats, gx, gw, gb);
+}
+
 }  // namespace momenta::backend

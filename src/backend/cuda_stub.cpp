@@ -49,4 +49,13 @@ void pool2d_backward(const Pool2dParams&, const Tensor&, const Tensor&, const Te
   not_built("pooling backward on CUDA");
 }
 
+void batch_norm_stats(const Tensor&, const Tensor&, const Tensor&) { not_built("batch_norm on CUDA"); }
+void batch_norm_apply(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, const Tensor&) {
+  not_built("batch_norm on CUDA");
+}
+void batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, bool,
+                         const Tensor&, const Tensor&, const Tensor&) {
+  not_built("batch_norm backward on CUDA");
+}
+
 }  // namespace momenta::backend::cuda
