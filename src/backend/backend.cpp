@@ -120,4 +120,17 @@ void batch_norm_backward(const Tensor& x, const Tensor& gy, const Tensor& mean, 
   cuda::batch_norm_backward(x, gy, mean, var, weight, eps, batch_stats, gx, gw, gb);
 }
 
+void group_norm_forward(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
+                        const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  if (device_of(x, {&y, &mean, &rstd}, "group_norm").is_cpu())
+    return cpu::group_norm_forward(x, groups, weight, bias, eps, y, mean, rstd);
+  cuda::group_norm_forward(x, groups, weight, bias, eps, y, mean, rstd);
+}
+void group_norm_backward(const Tensor& x, const Tensor& gy, int64_t groups, const Tensor& mean, const Tensor& rstd,
+                         const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  if (device_of(x, {&gy, &mean, &rstd}, "group_norm backward").is_cpu())
+    return cpu::group_norm_backward(x, gy, groups, mean, rstd, weight, gx, gw, gb);
+  cuda::group_norm_backward(x, gy, groups, mean, rstd, weight, gx, gw, gb);
+}
+
 }  // namespace momenta::backend

@@ -58,4 +58,13 @@ void batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tens
   not_built("batch_norm backward on CUDA");
 }
 
+void group_norm_forward(const Tensor&, int64_t, const Tensor&, const Tensor&, double, const Tensor&, const Tensor&,
+                        const Tensor&) {
+  not_built("group_norm on CUDA");
+}
+void group_norm_backward(const Tensor&, const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&,
+                         const Tensor&, const Tensor&, const Tensor&) {
+  not_built("group_norm backward on CUDA");
+}
+
 }  // namespace momenta::backend::cuda

@@ -1,10 +1,11 @@
 // Normalisation layers. Each normalises y = (x - mean) / sqrt(var + eps) with the biased
 // variance, then applies the optional affine weight and bias.
-//   batch_norm: per channel over (N, spatial); on the backend's fused kernels, since a ResNet
-//               runs one after every convolution (the composite form took a third of a step)
-//   group_norm: per sample and channel group    layer_norm: per sample over trailing axes
-// group_norm and layer_norm are composites of reductions and broadcasting arithmetic, so their
-// gradients are the chain of their parts. All are checked in float64 against finite differences.
+//   batch_norm: per channel over (N, spatial)    group_norm: per sample and channel group
+//   layer_norm: per sample over the trailing `normalized_shape` axes
+// Batch and group norm run on fused backend kernels, since a ResNet or U-Net runs one after
+// every convolution (the composite batch norm took a third of a ResNet step). layer_norm is a
+// composite of reductions and broadcasting arithmetic, so its gradient is the chain of its
+// parts. All are checked in float64 against finite differences.
 #include <algorithm>
 
 #include "backend/backend.h"
@@ -25,13 +26,6 @@ Normalized normalize(const Tensor& x, const std::vector<int64_t>& axes, double e
   r.var = mean(square(xc), axes, true);
   r.y = xc * pow(r.var + eps, -0.5);
   return r;
-}
-
-// Shape [1, C, 1, ...] that broadcasts a per-channel vector over [N, C, ...].
-Shape channel_shape(const Tensor& x) {
-  Shape s(static_cast<size_t>(x.dim()), 1);
-  s[1] = x.shape()[1];
-  return s;
 }
 
 void check_affine(const Tensor& t, const Shape& expected, const Tensor& x, const char* what, const char* which) {
@@ -106,9 +100,24 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
                     " groups");
   check_affine(weight, {c}, x, "group_norm", "weight");
   check_affine(bias, {c}, x, "group_norm", "bias");
-  const Tensor grouped = x.reshape({n, groups, x.numel() / std::max<int64_t>(n * groups, 1)});
-  const Tensor y = normalize(grouped, {2}, eps).y.reshape(x.shape());
-  return affine(y, weight, bias, channel_shape(x));
+  const Tensor xc = x.detach().contiguous();
+  const Tensor wd = weight.defined() ? weight.detach().contiguous() : Tensor();
+  const Tensor bd = bias.defined() ? bias.detach().contiguous() : Tensor();
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  Tensor mean = Tensor::empty({n * groups}, x.dtype(), x.device()), rstd = Tensor::empty({n * groups}, x.dtype(), x.device());
+  backend::group_norm_forward(xc, groups, wd, bd, eps, y, mean, rstd);
+  if (any_requires_grad({&x, &weight, &bias})) {
+    const bool need_x = x.requires_grad(), need_w = weight.defined() && weight.requires_grad(),
+               need_b = bias.defined() && bias.requires_grad();
+    attach_grad_fn(y, "group_norm", {x, weight, bias}, [=](const Tensor& g) {
+      Tensor gx = need_x ? Tensor::empty(xc.shape(), xc.dtype(), xc.device()) : Tensor();
+      Tensor gw = need_w ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
+      Tensor gb = need_b ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
+      backend::group_norm_backward(xc, g.contiguous(), groups, mean, rstd, wd, gx, gw, gb);
+      return std::vector<Tensor>{gx, gw, gb};
+    });
+  }
+  return y;
 }
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,

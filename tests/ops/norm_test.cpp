@@ -96,6 +96,10 @@ TEST(GroupNorm, StandardisesEachGroupAndGradchecks) {
   const Tensor w = rnd({6}, 10), b = rnd({6}, 11);
   expect_grad([](auto& t) { return group_norm(t[0], 3, t[1], t[2]); }, {leaf(x), leaf(w), leaf(b)});
   expect_grad([](auto& t) { return group_norm(t[0], 6, Tensor(), Tensor()); }, {leaf(x)});
+  // [N, C, L] input, and only the affine parameters needing gradients.
+  const Tensor x3 = rnd({3, 4, 5}, 15);
+  expect_grad([](auto& t) { return group_norm(t[0], 2, t[1], t[2]); }, {leaf(x3), leaf(rnd({4}, 16)), leaf(rnd({4}, 17))});
+  expect_grad([&](auto& t) { return group_norm(x3, 2, t[0], t[1]); }, {leaf(rnd({4}, 18)), leaf(rnd({4}, 19))});
   EXPECT_THROW(group_norm(x, 4, Tensor(), Tensor()), ValueError);
   EXPECT_THROW(group_norm(x, 3, rnd({5}, 1), Tensor()), ShapeError);
 }

@@ -46,4 +46,13 @@ void batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tens
   not_yet("batch_norm backward");
 }
 
+void group_norm_forward(const Tensor&, int64_t, const Tensor&, const Tensor&, double, const Tensor&, const Tensor&,
+                        const Tensor&) {
+  not_yet("group_norm");
+}
+void group_norm_backward(const Tensor&, const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&,
+                         const Tensor&, const Tensor&, const Tensor&) {
+  not_yet("group_norm backward");
+}
+
 }  // namespace momenta::backend::cuda
