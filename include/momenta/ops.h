@@ -75,6 +75,48 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);
 // Concatenation along `axis`.
 Tensor cat(const std::vector<Tensor>& xs, int64_t axis);
 
+// ---- convolution, pooling, normalisation: NCHW images (src/ops/conv.cpp, pool.cpp, norm.cpp) ----
+// Which implementation runs a float32 CPU convolution (float64 always uses im2col + GEMM):
+// oneDNN (kAuto, the fast path) or im2col + GEMM (the reference the fast path is tested against).
+enum class ConvAlgorithm { kAuto, kIm2col, kOneDnn };
+struct Conv2dOptions {
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0;  // zeros on both sides
+  int64_t dil_h = 1, dil_w = 1;
+  int64_t groups = 1;
+  ConvAlgorithm algorithm = ConvAlgorithm::kAuto;
+  // Square shorthands.
+  static Conv2dOptions make(int64_t stride, int64_t padding, int64_t dilation = 1, int64_t groups = 1) {
+    return {stride, stride, padding, padding, dilation, dilation, groups, ConvAlgorithm::kAuto};
+  }
+};
+// x [N, C, H, W], w [K, C / groups, R, S], b [K] or undefined -> [N, K, P, Q] with
+// P = (H + 2 pad_h - dil_h (R - 1) - 1) / stride_h + 1 (floor), Q likewise.
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& opts = {});
+// Square windows; stride 0 means stride = kernel; padding at most kernel / 2 (as PyTorch).
+Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t padding = 0);
+// count_include_pad: divide by kernel^2 (PyTorch's default) or by the in-bounds count.
+Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t padding = 0,
+                  bool count_include_pad = true);
+// Mean over H and W: [N, C, H, W] -> [N, C].
+Tensor global_avg_pool2d(const Tensor& x);
+// 2x upsampling of H and W. Bilinear follows PyTorch's align_corners=False (edges clamped).
+enum class UpsampleMode { kNearest, kBilinear };
+Tensor upsample2x(const Tensor& x, UpsampleMode mode);
+// Batch norm over the channel axis 1 of [N, C, ...]. Training normalises with the batch's
+// biased variance and, when running_mean/var are defined, updates them in place as
+// r = (1 - momentum) r + momentum * stat with the unbiased variance (PyTorch's convention).
+// Evaluation normalises with the running statistics. weight/bias [C] may be undefined.
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+// Group norm (Wu & He 2018): [N, C, ...] normalised over each of `groups` channel groups and
+// the spatial axes; weight/bias [C] may be undefined.
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps = 1e-5);
+// Layer norm over the trailing axes whose sizes are `normalized_shape`; weight/bias of that
+// shape may be undefined.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+                  double eps = 1e-5);
+
 // ---- operator sugar ----
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

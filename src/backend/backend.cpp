@@ -80,4 +80,57 @@ void fill_random(const Tensor& t, RandomKind kind, double a, double b, uint64_t 
   cuda::fill_random(t, kind, a, b, seed, offset);
 }
 
+void conv2d_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y) {
+  if (device_of(x, {&w, &y}, "conv2d").is_cpu()) return cpu::conv2d_forward(p, x, w, bias, y);
+  cuda::conv2d_forward(p, x, w, bias, y);
+}
+void conv2d_backward_data(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
+  if (device_of(gy, {&w, &gx}, "conv2d backward").is_cpu()) return cpu::conv2d_backward_data(p, gy, w, gx);
+  cuda::conv2d_backward_data(p, gy, w, gx);
+}
+void conv2d_backward_weights(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
+                             const Tensor& gb) {
+  if (device_of(x, {&gy, &gw}, "conv2d backward").is_cpu()) return cpu::conv2d_backward_weights(p, x, gy, gw, gb);
+  cuda::conv2d_backward_weights(p, x, gy, gw, gb);
+}
+void pool2d(const Pool2dParams& p, const Tensor& x, const Tensor& y, const Tensor& indices) {
+  if (device_of(x, {&y}, "pool2d").is_cpu()) return cpu::pool2d(p, x, y, indices);
+  cuda::pool2d(p, x, y, indices);
+}
+void pool2d_backward(const Pool2dParams& p, const Tensor& gy, const Tensor& indices, const Tensor& gx) {
+  if (device_of(gy, {&gx}, "pool2d backward").is_cpu()) return cpu::pool2d_backward(p, gy, indices, gx);
+  cuda::pool2d_backward(p, gy, indices, gx);
+}
+
+void batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var) {
+  if (device_of(x, {&mean, &var}, "batch_norm").is_cpu()) return cpu::batch_norm_stats(x, mean, var);
+  cuda::batch_norm_stats(x, mean, var);
+}
+void batch_norm_apply(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias,
+                      double eps, const Tensor& y) {
+  if (device_of(x, {&mean, &var, &y}, "batch_norm").is_cpu())
+    return cpu::batch_norm_apply(x, mean, var, weight, bias, eps, y);
+  cuda::batch_norm_apply(x, mean, var, weight, bias, eps, y);
+}
+void batch_norm_backward(const Tensor& x, const Tensor& gy, const Tensor& mean, const Tensor& var,
+                         const Tensor& weight, double eps, bool batch_stats, const Tensor& gx, const Tensor& gw,
+                         const Tensor& gb) {
+  if (device_of(x, {&gy, &mean, &var}, "batch_norm backward").is_cpu())
+    return cpu::batch_norm_backward(x, gy, mean, var, weight, eps, batch_stats, gx, gw, gb);
+  cuda::batch_norm_backward(x, gy, mean, var, weight, eps, batch_stats, gx, gw, gb);
+}
+
+void group_norm_forward(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
+                        const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  if (device_of(x, {&y, &mean, &rstd}, "group_norm").is_cpu())
+    return cpu::group_norm_forward(x, groups, weight, bias, eps, y, mean, rstd);
+  cuda::group_norm_forward(x, groups, weight, bias, eps, y, mean, rstd);
+}
+void group_norm_backward(const Tensor& x, const Tensor& gy, int64_t groups, const Tensor& mean, const Tensor& rstd,
+                         const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  if (device_of(x, {&gy, &mean, &rstd}, "group_norm backward").is_cpu())
+    return cpu::group_norm_backward(x, gy, groups, mean, rstd, weight, gx, gw, gb);
+  cuda::group_norm_backward(x, gy, groups, mean, rstd, weight, gx, gw, gb);
+}
+
 }  // namespace momenta::backend

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "backend/conv_params.h"
 #include "backend/ops_enum.h"
 #include "momenta/tensor.h"
 

@@ -35,4 +35,36 @@ double nll_loss(const Tensor&, const Tensor&) { not_built("cross_entropy on CUDA
 void cross_entropy_backward(const Tensor&, const Tensor&, double, const Tensor&) { not_built("cross_entropy on CUDA"); }
 void fill_random(const Tensor&, RandomKind, double, double, uint64_t, uint64_t) { not_built("random fill on CUDA"); }
 
+void conv2d_forward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  not_built("conv2d on CUDA");
+}
+void conv2d_backward_data(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&) {
+  not_built("conv2d backward on CUDA");
+}
+void conv2d_backward_weights(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  not_built("conv2d backward on CUDA");
+}
+void pool2d(const Pool2dParams&, const Tensor&, const Tensor&, const Tensor&) { not_built("pooling on CUDA"); }
+void pool2d_backward(const Pool2dParams&, const Tensor&, const Tensor&, const Tensor&) {
+  not_built("pooling backward on CUDA");
+}
+
+void batch_norm_stats(const Tensor&, const Tensor&, const Tensor&) { not_built("batch_norm on CUDA"); }
+void batch_norm_apply(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, const Tensor&) {
+  not_built("batch_norm on CUDA");
+}
+void batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, bool,
+                         const Tensor&, const Tensor&, const Tensor&) {
+  not_built("batch_norm backward on CUDA");
+}
+
+void group_norm_forward(const Tensor&, int64_t, const Tensor&, const Tensor&, double, const Tensor&, const Tensor&,
+                        const Tensor&) {
+  not_built("group_norm on CUDA");
+}
+void group_norm_backward(const Tensor&, const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&,
+                         const Tensor&, const Tensor&, const Tensor&) {
+  not_built("group_norm backward on CUDA");
+}
+
 }  // namespace momenta::backend::cuda

@@ -23,4 +23,36 @@ void cross_entropy_backward(const Tensor&, const Tensor&, double, const Tensor&)
   not_yet("cross_entropy backward");
 }
 
+void conv2d_forward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  not_yet("conv2d");
+}
+void conv2d_backward_data(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&) {
+  not_yet("conv2d backward");
+}
+void conv2d_backward_weights(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  not_yet("conv2d backward");
+}
+void pool2d(const Pool2dParams&, const Tensor&, const Tensor&, const Tensor&) { not_yet("pooling"); }
+void pool2d_backward(const Pool2dParams&, const Tensor&, const Tensor&, const Tensor&) {
+  not_yet("pooling backward");
+}
+
+void batch_norm_stats(const Tensor&, const Tensor&, const Tensor&) { not_yet("batch_norm"); }
+void batch_norm_apply(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, const Tensor&) {
+  not_yet("batch_norm");
+}
+void batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, bool,
+                         const Tensor&, const Tensor&, const Tensor&) {
+  not_yet("batch_norm backward");
+}
+
+void group_norm_forward(const Tensor&, int64_t, const Tensor&, const Tensor&, double, const Tensor&, const Tensor&,
+                        const Tensor&) {
+  not_yet("group_norm");
+}
+void group_norm_backward(const Tensor&, const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&,
+                         const Tensor&, const Tensor&, const Tensor&) {
+  not_yet("group_norm backward");
+}
+
 }  // namespace momenta::backend::cuda

@@ -1,0 +1,193 @@
+// CPU 2-D convolution. Two implementations behind one kernel:
+//  * im2col + GEMM: each image's receptive fields are unrolled into a [C/G*R*S, P*Q] matrix and
+//    multiplied by the weight on the backend GEMM (dnnl_sgemm in float32, the engine's own GEMM
+//    in float64). It is the reference the fast path is tested against and the float64 path of the
+//    gradient checks.
+//  * oneDNN (conv_onednn.cpp): float32 only, the default for float32 (ConvAlgo::kAuto).
+//   forward:        y_g = W_g @ col(x_g)
+//   backward data:  gx_g = col2im(W_g^T @ gy_g)
+//   backward weights: gW_g = sum_n gy_g @ col(x_g)^T,  gb = sum_{n,p,q} gy
+#include <algorithm>
+#include <cstring>
+
+#include "backend/backend.h"
+#include "backend/cpu/conv_onednn.h"
+#include "backend/cpu/strided_loop.h"
+
+namespace momenta::backend::cpu {
+namespace {
+
+int64_t group_in(const Conv2dParams& p) { return p.c / p.groups; }
+int64_t group_out(const Conv2dParams& p) { return p.k / p.groups; }
+int64_t col_rows(const Conv2dParams& p) { return group_in(p) * p.r * p.s; }
+
+// A 1x1 kernel with unit stride and no padding reads the input as it is: no unrolling needed.
+bool is_pointwise(const Conv2dParams& p) {
+  return p.r == 1 && p.s == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 && p.pad_w == 0;
+}
+
+// col[(c*R + r)*S + s, oh*Q + ow] = x[c, oh*sh - ph + r*dh, ow*sw - pw + s*dw] (0 outside).
+template <class T>
+void im2col(const Conv2dParams& p, const T* x, T* col) {
+  const int64_t rows = col_rows(p), pq = p.p * p.q;
+  parallel_for(rows, pq, [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row) {
+      const int64_t c = row / (p.r * p.s), r = (row / p.s) % p.r, s = row % p.s;
+      T* dst = col + row * pq;
+      for (int64_t oh = 0; oh < p.p; ++oh) {
+        const int64_t ih = oh * p.stride_h - p.pad_h + r * p.dil_h;
+        T* d = dst + oh * p.q;
+        if (ih < 0 || ih >= p.h) {
+          std::fill(d, d + p.q, T(0));
+          continue;
+        }
+        const T* src = x + (c * p.h + ih) * p.w;
+        for (int64_t ow = 0; ow < p.q; ++ow) {
+          const int64_t iw = ow * p.stride_w - p.pad_w + s * p.dil_w;
+          d[ow] = (iw >= 0 && iw < p.w) ? src[iw] : T(0);
+        }
+      }
+    }
+  });
+}
+
+// The adjoint of im2col: x[c, ih, iw] = sum of the col entries that read it. Threads own channels,
+// so no two write the same element.
+template <class T>
+void col2im(const Conv2dParams& p, const T* col, T* x) {
+  const int64_t cg = group_in(p), pq = p.p * p.q;
+  parallel_for(cg, p.r * p.s * pq, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c) {
+      T* xc = x + c * p.h * p.w;
+      std::fill(xc, xc + p.h * p.w, T(0));
+      for (int64_t r = 0; r < p.r; ++r) {
+        for (int64_t s = 0; s < p.s; ++s) {
+          const T* src = col + ((c * p.r + r) * p.s + s) * pq;
+          for (int64_t oh = 0; oh < p.p; ++oh) {
+            const int64_t ih = oh * p.stride_h - p.pad_h + r * p.dil_h;
+            if (ih < 0 || ih >= p.h) continue;
+            T* row = xc + ih * p.w;
+            for (int64_t ow = 0; ow < p.q; ++ow) {
+              const int64_t iw = ow * p.stride_w - p.pad_w + s * p.dil_w;
+              if (iw >= 0 && iw < p.w) row[iw] += src[oh * p.q + ow];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void forward_im2col(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y) {
+  const int64_t cg = group_in(p), kg = group_out(p), rows = col_rows(p), pq = p.p * p.q;
+  const bool pointwise = is_pointwise(p);
+  Tensor col = pointwise ? Tensor() : Tensor::empty({rows, pq}, x.dtype());
+  const T* xp = x.data<T>();
+  const T* wp = w.data<T>();
+  T* yp = y.data<T>();
+  for (int64_t n = 0; n < p.n; ++n) {
+    for (int64_t g = 0; g < p.groups; ++g) {
+      const T* xg = xp + (n * p.c + g * cg) * p.h * p.w;
+      const T* colp = xg;
+      if (!pointwise) {
+        im2col(p, xg, col.data<T>());
+        colp = col.data<T>();
+      }
+      gemm(x.dtype(), false, false, kg, pq, rows, 1.0, wp + g * kg * rows, rows, colp, pq, 0.0,
+           yp + (n * p.k + g * kg) * pq, pq);
+    }
+  }
+  if (!bias.defined()) return;
+  const T* bp = bias.data<T>();
+  parallel_for(p.n * p.k, pq, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const T v = bp[i % p.k];
+      T* row = yp + i * pq;
+      for (int64_t j = 0; j < pq; ++j) row[j] += v;
+    }
+  });
+}
+
+template <class T>
+void backward_data_im2col(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
+  const int64_t cg = group_in(p), kg = group_out(p), rows = col_rows(p), pq = p.p * p.q;
+  const bool pointwise = is_pointwise(p);
+  Tensor col = pointwise ? Tensor() : Tensor::empty({rows, pq}, gy.dtype());
+  const T* gyp = gy.data<T>();
+  const T* wp = w.data<T>();
+  T* gxp = gx.data<T>();
+  for (int64_t n = 0; n < p.n; ++n) {
+    for (int64_t g = 0; g < p.groups; ++g) {
+      T* gxg = gxp + (n * p.c + g * cg) * p.h * p.w;
+      T* colp = pointwise ? gxg : col.data<T>();
+      gemm(gy.dtype(), true, false, rows, pq, kg, 1.0, wp + g * kg * rows, rows, gyp + (n * p.k + g * kg) * pq, pq,
+           0.0, colp, pq);
+      if (!pointwise) col2im(p, colp, gxg);
+    }
+  }
+}
+
+template <class T>
+void backward_weights_im2col(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
+                             const Tensor& gb) {
+  const int64_t cg = group_in(p), kg = group_out(p), rows = col_rows(p), pq = p.p * p.q;
+  const bool pointwise = is_pointwise(p);
+  Tensor col = pointwise ? Tensor() : Tensor::empty({rows, pq}, x.dtype());
+  const T* xp = x.data<T>();
+  const T* gyp = gy.data<T>();
+  T* gwp = gw.data<T>();
+  if (p.n == 0) std::fill(gwp, gwp + gw.numel(), T(0));
+  for (int64_t n = 0; n < p.n; ++n) {
+    for (int64_t g = 0; g < p.groups; ++g) {
+      const T* xg = xp + (n * p.c + g * cg) * p.h * p.w;
+      const T* colp = xg;
+      if (!pointwise) {
+        im2col(p, xg, col.data<T>());
+        colp = col.data<T>();
+      }
+      gemm(x.dtype(), false, true, kg, rows, pq, 1.0, gyp + (n * p.k + g * kg) * pq, pq, colp, pq, n == 0 ? 0.0 : 1.0,
+           gwp + g * kg * rows, rows);
+    }
+  }
+  if (!gb.defined()) return;
+  T* gbp = gb.data<T>();
+  parallel_for(p.k, p.n * pq, [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) {
+      double acc = 0.0;
+      for (int64_t n = 0; n < p.n; ++n) {
+        const T* row = gyp + (n * p.k + k) * pq;
+        for (int64_t j = 0; j < pq; ++j) acc += row[j];
+      }
+      gbp[k] = static_cast<T>(acc);
+    }
+  });
+}
+
+bool use_onednn(const Conv2dParams& p, DType dtype) {
+  if (dtype != kFloat32 || p.algo == ConvAlgo::kIm2col) return false;
+  const bool ok = onednn_supports(p);
+  check<NotSupportedError>(ok || p.algo != ConvAlgo::kOneDnn, "conv2d: oneDNN cannot run this geometry (C=", p.c,
+                           " H=", p.h, " W=", p.w, " K=", p.k, " R=", p.r, " S=", p.s, ")");
+  return ok;
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y) {
+  if (use_onednn(p, x.dtype())) return onednn_conv_forward(p, x, w, bias, y);
+  dispatch_floating(x.dtype(), "conv2d", [&](auto t) { forward_im2col<decltype(t)>(p, x, w, bias, y); });
+}
+
+void conv2d_backward_data(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
+  if (use_onednn(p, gy.dtype())) return onednn_conv_backward_data(p, gy, w, gx);
+  dispatch_floating(gy.dtype(), "conv2d", [&](auto t) { backward_data_im2col<decltype(t)>(p, gy, w, gx); });
+}
+
+void conv2d_backward_weights(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
+                             const Tensor& gb) {
+  if (use_onednn(p, x.dtype())) return onednn_conv_backward_weights(p, x, gy, gw, gb);
+  dispatch_floating(x.dtype(), "conv2d", [&](auto t) { backward_weights_im2col<decltype(t)>(p, x, gy, gw, gb); });
+}
+
+}  // namespace momenta::backend::cpu

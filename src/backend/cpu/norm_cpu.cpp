@@ -1,0 +1,246 @@
+// CPU batch and group norm over a contiguous [N, C, inner] tensor, one pass per statistic
+// instead of the dozen passes and temporaries of a composite form. Sums accumulate in double.
+// Batch norm (threads own channels), with xhat = (x - mean) * invstd,
+// invstd = 1 / sqrt(var + eps), M = N * inner:
+//   forward:   y = xhat * w + b
+//   backward (batch statistics): gb = sum gy, gw = sum gy * xhat,
+//              gx = w * invstd * (gy - gb / M - xhat * gw / M)
+//   backward (fixed statistics): gx = w * invstd * gy
+// Group norm (threads own (n, group) rows of D = C / G * inner values), with gh = gy * w[c]:
+//   gx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)),  gw[c] = sum gy * xhat,  gb[c] = sum gy
+#include <cmath>
+
+#include "backend/backend.h"
+#include "backend/cpu/strided_loop.h"
+
+namespace momenta::backend::cpu {
+namespace {
+
+struct Geometry {
+  int64_t n, c, inner;
+};
+Geometry geometry(const Tensor& x) {
+  Geometry g{x.shape()[0], x.shape()[1], 1};
+  for (int64_t d = 2; d < x.dim(); ++d) g.inner *= x.shape()[d];
+  return g;
+}
+
+// sum_i f(i) over [0, n) in eight independent double partial sums, so the loop vectorises
+// without reassociating one accumulator (the build keeps IEEE order: -ffp-contract=off).
+template <class F>
+double sum8(int64_t n, F&& f) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += f(i + j);
+  for (; i < n; ++i) acc[0] += f(i);
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+template <class T>
+const T* opt(const Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+
+template <class T>
+void stats(const Tensor& x, const Tensor& mean, const Tensor& var) {
+  const Geometry g = geometry(x);
+  const T* xp = x.data<T>();
+  T* mp = mean.data<T>();
+  T* vp = var.data<T>();
+  const double count = static_cast<double>(g.n * g.inner);
+  parallel_for(g.c, g.n * g.inner, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double s = 0.0;
+      for (int64_t n = 0; n < g.n; ++n) {
+        const T* row = xp + (n * g.c + c) * g.inner;
+        s += sum8(g.inner, [&](int64_t i) { return static_cast<double>(row[i]); });
+      }
+      const double m = s / count;
+      double q = 0.0;
+      for (int64_t n = 0; n < g.n; ++n) {
+        const T* row = xp + (n * g.c + c) * g.inner;
+        q += sum8(g.inner, [&](int64_t i) {
+          const double d = static_cast<double>(row[i]) - m;
+          return d * d;
+        });
+      }
+      mp[c] = static_cast<T>(m);
+      vp[c] = static_cast<T>(q / count);
+    }
+  });
+}
+
+template <class T>
+void apply(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias, double eps,
+           const Tensor& y) {
+  const Geometry g = geometry(x);
+  const T *xp = x.data<T>(), *mp = mean.data<T>(), *vp = var.data<T>(), *wp = opt<T>(weight), *bp = opt<T>(bias);
+  T* yp = y.data<T>();
+  parallel_for(g.n * g.c, g.inner, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t c = r % g.c;
+      const double invstd = 1.0 / std::sqrt(static_cast<double>(vp[c]) + eps);
+      const T scale = static_cast<T>(invstd * (wp ? static_cast<double>(wp[c]) : 1.0));
+      const T shift = static_cast<T>((bp ? static_cast<double>(bp[c]) : 0.0) - static_cast<double>(mp[c]) * scale);
+      const T* xr = xp + r * g.inner;
+      T* yr = yp + r * g.inner;
+      for (int64_t i = 0; i < g.inner; ++i) yr[i] = xr[i] * scale + shift;
+    }
+  });
+}
+
+template <class T>
+void backward(const Tensor& x, const Tensor& gy, const Tensor& mean, const Tensor& var, const Tensor& weight, double eps,
+              bool batch_stats, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  const Geometry g = geometry(x);
+  const T *xp = x.data<T>(), *gyp = gy.data<T>(), *mp = mean.data<T>(), *vp = var.data<T>(), *wp = opt<T>(weight);
+  T *gxp = gx.defined() ? gx.data<T>() : nullptr, *gwp = gw.defined() ? gw.data<T>() : nullptr,
+    *gbp = gb.defined() ? gb.data<T>() : nullptr;
+  const double count = static_cast<double>(g.n * g.inner);
+  parallel_for(g.c, g.n * g.inner, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const double m = mp[c], invstd = 1.0 / std::sqrt(static_cast<double>(vp[c]) + eps);
+      double sum_g = 0.0, sum_gx = 0.0;  // sum gy and sum gy * (x - mean)
+      for (int64_t n = 0; n < g.n; ++n) {
+        const T *xr = xp + (n * g.c + c) * g.inner, *gr = gyp + (n * g.c + c) * g.inner;
+        sum_g += sum8(g.inner, [&](int64_t i) { return static_cast<double>(gr[i]); });
+        sum_gx += sum8(g.inner, [&](int64_t i) {
+          return static_cast<double>(gr[i]) * (static_cast<double>(xr[i]) - m);
+        });
+      }
+      if (gbp) gbp[c] = static_cast<T>(sum_g);
+      if (gwp) gwp[c] = static_cast<T>(sum_gx * invstd);
+      if (!gxp) continue;
+      const double w = wp ? static_cast<double>(wp[c]) : 1.0;
+      // gx = a * gy + b * x + d, from the formula above with xhat expanded.
+      const double a = w * invstd;
+      const double b = batch_stats ? -a * invstd * invstd * sum_gx / count : 0.0;
+      const double d = batch_stats ? -a * sum_g / count - b * m : 0.0;
+      const T at = static_cast<T>(a), bt = static_cast<T>(b), dt = static_cast<T>(d);
+      for (int64_t n = 0; n < g.n; ++n) {
+        const T *xr = xp + (n * g.c + c) * g.inner, *gr = gyp + (n * g.c + c) * g.inner;
+        T* out = gxp + (n * g.c + c) * g.inner;
+        for (int64_t i = 0; i < g.inner; ++i) out[i] = at * gr[i] + bt * xr[i] + dt;
+      }
+    }
+  });
+}
+
+template <class T>
+void gn_forward(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
+                const Tensor& mean, const Tensor& rstd) {
+  const Geometry g = geometry(x);
+  const int64_t cg = g.c / groups, d = cg * g.inner;
+  const T *xp = x.data<T>(), *wp = opt<T>(weight), *bp = opt<T>(bias);
+  T *yp = y.data<T>(), *mp = mean.data<T>(), *rp = rstd.data<T>();
+  parallel_for(g.n * groups, d, [&](int64_t r0, int64_t r1) {
+    for (int64_t row = r0; row < r1; ++row) {
+      const T* xr = xp + row * d;
+      const double m = sum8(d, [&](int64_t i) { return static_cast<double>(xr[i]); }) / static_cast<double>(d);
+      const double var = sum8(d, [&](int64_t i) {
+                           const double e = static_cast<double>(xr[i]) - m;
+                           return e * e;
+                         }) / static_cast<double>(d);
+      const double r = 1.0 / std::sqrt(var + eps);
+      mp[row] = static_cast<T>(m);
+      rp[row] = static_cast<T>(r);
+      for (int64_t ci = 0; ci < cg; ++ci) {
+        const int64_t c = (row % groups) * cg + ci;
+        const double scale = r * (wp ? static_cast<double>(wp[c]) : 1.0);
+        const T sc = static_cast<T>(scale), sh = static_cast<T>((bp ? static_cast<double>(bp[c]) : 0.0) - m * scale);
+        const T* xc = xr + ci * g.inner;
+        T* yc = yp + row * d + ci * g.inner;
+        for (int64_t i = 0; i < g.inner; ++i) yc[i] = xc[i] * sc + sh;
+      }
+    }
+  });
+}
+
+template <class T>
+void gn_backward(const Tensor& x, const Tensor& gy, int64_t groups, const Tensor& mean, const Tensor& rstd,
+                 const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  const Geometry g = geometry(x);
+  const int64_t cg = g.c / groups, d = cg * g.inner;
+  const T *xp = x.data<T>(), *gyp = gy.data<T>(), *mp = mean.data<T>(), *rp = rstd.data<T>(), *wp = opt<T>(weight);
+  if (gx.defined()) {
+    T* gxp = gx.data<T>();
+    parallel_for(g.n * groups, d, [&](int64_t r0, int64_t r1) {
+      for (int64_t row = r0; row < r1; ++row) {
+        const double m = mp[row], r = rp[row];
+        double sum_h = 0.0, sum_hx = 0.0;  // sum gh and sum gh * (x - mean)
+        for (int64_t ci = 0; ci < cg; ++ci) {
+          const int64_t c = (row % groups) * cg + ci;
+          const double w = wp ? static_cast<double>(wp[c]) : 1.0;
+          const T *xc = xp + row * d + ci * g.inner, *gc = gyp + row * d + ci * g.inner;
+          sum_h += w * sum8(g.inner, [&](int64_t i) { return static_cast<double>(gc[i]); });
+          sum_hx += w * sum8(g.inner, [&](int64_t i) {
+                      return static_cast<double>(gc[i]) * (static_cast<double>(xc[i]) - m);
+                    });
+        }
+        // gx = a[c] * gy + b * x + e, with xhat and gh expanded.
+        const double b = -r * r * r * sum_hx / static_cast<double>(d);
+        const double e = -r * sum_h / static_cast<double>(d) - b * m;
+        for (int64_t ci = 0; ci < cg; ++ci) {
+          const int64_t c = (row % groups) * cg + ci;
+          const T at = static_cast<T>(r * (wp ? static_cast<double>(wp[c]) : 1.0)), bt = static_cast<T>(b),
+                  et = static_cast<T>(e);
+          const T *xc = xp + row * d + ci * g.inner, *gc = gyp + row * d + ci * g.inner;
+          T* out = gxp + row * d + ci * g.inner;
+          for (int64_t i = 0; i < g.inner; ++i) out[i] = at * gc[i] + bt * xc[i] + et;
+        }
+      }
+    });
+  }
+  if (!gw.defined() && !gb.defined()) return;
+  T *gwp = gw.defined() ? gw.data<T>() : nullptr, *gbp = gb.defined() ? gb.data<T>() : nullptr;
+  parallel_for(g.c, g.n * g.inner, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double sw = 0.0, sb = 0.0;
+      for (int64_t n = 0; n < g.n; ++n) {
+        const int64_t row = n * groups + c / cg;
+        const double m = mp[row];
+        const T *xc = xp + (n * g.c + c) * g.inner, *gc = gyp + (n * g.c + c) * g.inner;
+        sb += sum8(g.inner, [&](int64_t i) { return static_cast<double>(gc[i]); });
+        sw += static_cast<double>(rp[row]) * sum8(g.inner, [&](int64_t i) {
+                return static_cast<double>(gc[i]) * (static_cast<double>(xc[i]) - m);
+              });
+      }
+      if (gwp) gwp[c] = static_cast<T>(sw);
+      if (gbp) gbp[c] = static_cast<T>(sb);
+    }
+  });
+}
+
+}  // namespace
+
+void batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var) {
+  dispatch_floating(x.dtype(), "batch_norm", [&](auto t) { stats<decltype(t)>(x, mean, var); });
+}
+
+void batch_norm_apply(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias,
+                      double eps, const Tensor& y) {
+  dispatch_floating(x.dtype(), "batch_norm", [&](auto t) { apply<decltype(t)>(x, mean, var, weight, bias, eps, y); });
+}
+
+void batch_norm_backward(const Tensor& x, const Tensor& gy, const Tensor& mean, const Tensor& var,
+                         const Tensor& weight, double eps, bool batch_stats, const Tensor& gx, const Tensor& gw,
+                         const Tensor& gb) {
+  dispatch_floating(x.dtype(), "batch_norm", [&](auto t) {
+    backward<decltype(t)>(x, gy, mean, var, weight, eps, batch_stats, gx, gw, gb);
+  });
+}
+
+void group_norm_forward(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
+                        const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  dispatch_floating(x.dtype(), "group_norm",
+                    [&](auto t) { gn_forward<decltype(t)>(x, groups, weight, bias, eps, y, mean, rstd); });
+}
+
+void group_norm_backward(const Tensor& x, const Tensor& gy, int64_t groups, const Tensor& mean, const Tensor& rstd,
+                         const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  dispatch_floating(x.dtype(), "group_norm",
+                    [&](auto t) { gn_backward<decltype(t)>(x, gy, groups, mean, rstd, weight, gx, gw, gb); });
+}
+
+}  // namespace momenta::backend::cpu

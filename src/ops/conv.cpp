@@ -1,0 +1,85 @@
+// 2-D convolution (cross-correlation, as PyTorch). Shapes are checked here once; the backend
+// kernels (src/backend/cpu/conv_cpu.cpp) see contiguous NCHW tensors and a Conv2dParams.
+//   y = conv(x, w) + b;  dx = conv_transpose(dy, w);  dw = corr(x, dy);  db = sum_{n,p,q} dy
+#include "backend/backend.h"
+#include "momenta/autograd.h"
+#include "momenta/ops.h"
+
+namespace momenta {
+namespace {
+
+backend::ConvAlgo to_backend(ConvAlgorithm a) {
+  switch (a) {
+    case ConvAlgorithm::kIm2col: return backend::ConvAlgo::kIm2col;
+    case ConvAlgorithm::kOneDnn: return backend::ConvAlgo::kOneDnn;
+    case ConvAlgorithm::kAuto: break;
+  }
+  return backend::ConvAlgo::kAuto;
+}
+
+int64_t out_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dil) {
+  const int64_t span = in + 2 * pad - dil * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+backend::Conv2dParams make_params(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o) {
+  check<ShapeError>(x.dim() == 4, "conv2d: input must be [N, C, H, W], got ", fmt(x.shape()));
+  check<ShapeError>(w.dim() == 4, "conv2d: weight must be [K, C / groups, R, S], got ", fmt(w.shape()));
+  check<ShapeError>(is_floating(x.dtype()) && x.dtype() == w.dtype(), "conv2d: input and weight must share a floating dtype, got ",
+                    dtype_name(x.dtype()), " and ", dtype_name(w.dtype()));
+  check<ValueError>(o.stride_h > 0 && o.stride_w > 0 && o.dil_h > 0 && o.dil_w > 0 && o.pad_h >= 0 && o.pad_w >= 0 &&
+                        o.groups > 0,
+                    "conv2d: stride and dilation must be positive and padding non-negative, got stride ", o.stride_h,
+                    "x", o.stride_w, ", padding ", o.pad_h, "x", o.pad_w, ", dilation ", o.dil_h, "x", o.dil_w,
+                    ", groups ", o.groups);
+  backend::Conv2dParams p;
+  p.n = x.shape()[0], p.c = x.shape()[1], p.h = x.shape()[2], p.w = x.shape()[3];
+  p.k = w.shape()[0], p.r = w.shape()[2], p.s = w.shape()[3];
+  p.stride_h = o.stride_h, p.stride_w = o.stride_w, p.pad_h = o.pad_h, p.pad_w = o.pad_w;
+  p.dil_h = o.dil_h, p.dil_w = o.dil_w, p.groups = o.groups, p.algo = to_backend(o.algorithm);
+  check<ShapeError>(p.c % p.groups == 0 && p.k % p.groups == 0 && w.shape()[1] * p.groups == p.c,
+                    "conv2d: input ", fmt(x.shape()), " and weight ", fmt(w.shape()), " do not fit ", p.groups,
+                    " group(s): expected C and K divisible by groups and weight [K, C / groups, R, S]");
+  p.p = out_size(p.h, p.r, p.stride_h, p.pad_h, p.dil_h);
+  p.q = out_size(p.w, p.s, p.stride_w, p.pad_w, p.dil_w);
+  check<ShapeError>(p.p > 0 && p.q > 0, "conv2d: kernel ", p.r, "x", p.s, " (dilation ", p.dil_h, "x", p.dil_w,
+                    ") is larger than the padded input ", p.h + 2 * p.pad_h, "x", p.w + 2 * p.pad_w);
+  if (b.defined()) {
+    check<ShapeError>(b.dim() == 1 && b.shape()[0] == p.k && b.dtype() == x.dtype(), "conv2d: bias ", fmt(b.shape()),
+                      " does not match the weight's ", p.k, " output channels");
+  }
+  return p;
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& opts) {
+  const backend::Conv2dParams p = make_params(x, w, b, opts);
+  const Tensor xc = x.detach().contiguous(), wc = w.detach().contiguous();
+  const Tensor bc = b.defined() ? b.detach().contiguous() : Tensor();
+  Tensor y = Tensor::empty({p.n, p.k, p.p, p.q}, x.dtype(), x.device());
+  backend::conv2d_forward(p, xc, wc, bc, y);
+  if (any_requires_grad({&x, &w, &b})) {
+    const bool need_x = x.requires_grad(), need_w = w.requires_grad(), need_b = b.defined() && b.requires_grad();
+    // The input is saved only when the weight gradient needs it.
+    const Tensor saved_x = need_w || need_b ? xc : Tensor();
+    const Shape x_shape = xc.shape();
+    attach_grad_fn(y, "conv2d", {x, w, b}, [=](const Tensor& g) {
+      const Tensor gy = g.contiguous();
+      Tensor gx, gw, gb;
+      if (need_x) {
+        gx = Tensor::empty(x_shape, gy.dtype(), gy.device());
+        backend::conv2d_backward_data(p, gy, wc, gx);
+      }
+      if (need_w || need_b) {
+        gw = Tensor::empty(wc.shape(), wc.dtype(), wc.device());
+        if (bc.defined()) gb = Tensor::empty(bc.shape(), bc.dtype(), bc.device());
+        backend::conv2d_backward_weights(p, saved_x, gy, gw, gb);
+      }
+      return std::vector<Tensor>{gx, need_w ? gw : Tensor(), need_b ? gb : Tensor()};
+    });
+  }
+  return y;
+}
+
+}  // namespace momenta
