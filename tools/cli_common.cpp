@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "models/mlp.h"
+#include "models/resnet.h"
 #include "momenta/data/cifar.h"
 #include "momenta/data/image_folder.h"
 #include "momenta/parse.h"
@@ -117,7 +118,15 @@ std::shared_ptr<nn::Module> build_model(const ModelSpec& spec) {
     cfg.activation = nn::parse_activation(spec.activation);
     return models::make_mlp(cfg);
   }
-  throw ValueError(str_cat("unknown model '", spec.model, "' (known: mlp)"));
+  for (const auto& name : models::resnet_names()) {
+    if (spec.model != name) continue;
+    check<ValueError>(spec.in_shape.size() == 3, "model ", name, ": needs image samples [C, H, W], got ", fmt(spec.in_shape));
+    return models::make_resnet(name, spec.in_shape[0], spec.num_classes, default_generator(),
+                               models::parse_shortcut(spec.shortcut));
+  }
+  std::string known = "mlp";
+  for (const auto& name : models::resnet_names()) known += ", " + name;
+  throw ValueError(str_cat("unknown model '", spec.model, "' (known: ", known, ")"));
 }
 
 }  // namespace momenta::cli

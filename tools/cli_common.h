@@ -44,7 +44,7 @@ struct ModelSpec {
   int64_t in_features = 784;
   int64_t num_classes = 10;
   Shape in_shape = {1, 28, 28};  // [C, H, W] of one sample (convolutional models)
-  std::string shortcut = "A";    // ResNet shortcuts: A (zero-padded identity) or B (1x1 projection)
+  std::string shortcut = "paper";  // ResNet shortcuts: paper, A (zero-padded identity) or B (1x1 projection)
   std::map<std::string, std::string> to_metadata() const;
   static ModelSpec from_metadata(const std::map<std::string, std::string>& meta, const std::string& path);
 };

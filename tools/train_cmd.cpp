@@ -177,7 +177,12 @@ void run_train(const TrainArgs& a) {
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train a model and save it (model.safetensors, metrics.jsonl, metrics.csv)");
-  cmd->add_option("--model", args->spec.model, "Model architecture (mlp)")->capture_default_str();
+  cmd->add_option("--model", args->spec.model, "Model architecture: mlp, resnet20, resnet32, resnet56 or resnet18")
+      ->capture_default_str();
+  cmd->add_option("--shortcut", args->spec.shortcut,
+                  "ResNet shortcuts: paper (A for resnet20/32/56, B for resnet18), A (zero-padded identity) or B "
+                  "(1x1 projection)")
+      ->capture_default_str();
   cmd->add_option("--hidden", args->spec.hidden, "MLP hidden layer widths, comma-separated")->capture_default_str();
   cmd->add_option("--activation", args->spec.activation, "relu, sigmoid, tanh, silu or gelu")->capture_default_str();
   cmd->add_option("--data", args->data.name, "Dataset: fashion-mnist, mnist, cifar10, cifar100 or folder (see data/README.md)")

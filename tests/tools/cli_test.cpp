@@ -120,6 +120,18 @@ TEST_F(Cli, TrainsOnCifarFilesWithAugmentation) {
   EXPECT_NE(e.output.find("cifar10 test set (20 samples)"), std::string::npos) << e.output;
 }
 
+TEST_F(Cli, TrainsAndEvaluatesAResNet) {
+  const std::string out = (dir_ / "resnet").string();
+  const CmdResult r = run("train --model resnet20 --data-dir " + dir_.string() +
+                          " --epochs 1 --batch-size 100 --optim heavy_ball --lr 0.05 --group @1d:weight_decay=0 "
+                          "--hp weight_decay=5e-4 --out " + out + " --no-progress --threads 2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("final test accuracy"), std::string::npos) << r.output;
+  const CmdResult e = run("eval " + out + "/model.safetensors --data-dir " + dir_.string());
+  ASSERT_EQ(e.code, 0) << e.output;
+  EXPECT_NE(e.output.find("accuracy"), std::string::npos) << e.output;
+}
+
 TEST_F(Cli, BadInputGivesOneClearLine) {
   const std::string base = "train --data-dir " + dir_.string() + " --epochs 1 --no-progress --out " + (dir_ / "x").string();
   struct Case {
