@@ -94,7 +94,8 @@ Outcome run_synthetic(const Experiment& e, const Options& o) {
     headline += (headline.empty() ? "" : "; ") + b.label + ": ECDSep median " + fmt_num(med["ECDSep"], 3) +
                 " vs best other " + fmt_num(others, 3);
   }
-  rep.csv("fresh_starts.csv", {"problem", "optimizer(0=ECDSep,1=SGD-momentum,2=Adam,3=BBI)", "start", "final_loss"}, csv);
+  rep.csv("fresh_starts.csv", {"problem", "optimizer", "start", "final_loss"}, csv);
+  rep.text("In fresh_starts.csv, problem 0 is Zakharov and 1 Ackley; optimizer 0 ECDSep, 1 SGD-momentum, 2 Adam, 3 BBI.");
   rep.table({"problem", "optimizer", "tuned hyperparameters", "tuning score", "median final loss, fresh starts", "solved"},
             rows);
   const Verdict v = wins == 2 ? Verdict::kHeld : wins == 1 ? Verdict::kPartly : Verdict::kNotHeld;

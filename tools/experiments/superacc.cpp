@@ -122,7 +122,8 @@ Outcome run_quadratic(const Experiment& e, const Options& o) {
     rows.push_back({fmt_num(as[i]), fmt_num(num[i], 6), fmt_num(ex[i], 6), fmt_num(o1[i], 6), fmt_num(o2[i], 6)});
   rep.table({"k eta", "numerical sigma*", "exact", "ODE (first differences)", "ODE second order (eq. 14)"}, rows);
   const bool ok = worst_exact < 1e-3 && max_T_err < 1e-6;
-  rep.text("The approximations approach the exact value as k eta -> 0: the relative error of eq. 14 is " +
+  rep.text("The first-order ODE formula stays exactly 1 above the exact one (it drops the -1 of the discrete double root); "
+           "eq. 14 approaches it as k eta -> 0 (its error is about sqrt(k eta)/4): its relative error is " +
            fmt_num(first_ode2, 3) + " at k eta = " + fmt_num(as.front()) + " and " + fmt_num(last_ode2, 3) +
            " at k eta = " + fmt_num(as.back()) + ".");
   return rep.finish(ok ? Verdict::kHeld : Verdict::kNotHeld,
@@ -232,7 +233,8 @@ Outcome run_rmsprop(const Experiment& e, const Options& o) {
     q.push_back(line("sigma " + fmt_num(sigma), iota_steps(tq.loss.size()), tq.loss));
     s2.push_back(line("sigma " + fmt_num(sigma), iota_steps(te.loss.size()), te.loss));
   }
-  rep.csv("losses.csv", {"sigma", "problem(0=quadratic,1=eq15)", "step", "loss"}, csv);
+  rep.csv("losses.csv", {"sigma", "problem", "step", "loss"}, csv);
+  rep.text("In losses.csv, problem 0 is the quadratic and 1 the eq. 15 stand-in.");
   rep.table({"sigma", "quadratic: mean loss, last 10%", "eq. 15 stand-in: mean loss, last 10%"}, rows);
   rep.figure("quadratic.svg", "RMSProp + super-acceleration on the quadratic.",
              io::render_line_plot({"RMSProp-SA on L = theta^2/2", {"step"}, {"loss", true}, q}));
