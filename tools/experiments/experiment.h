@@ -48,6 +48,10 @@ const std::vector<Experiment>& experiments();
 // The experiment `name`; ValueError lists the known names.
 const Experiment& find_experiment(const std::string& name);
 
+// The network experiments of the super-acceleration paper (superacc_nets.cpp).
+Outcome run_superacc_regression(const Experiment& e, const Options& o);
+Outcome run_superacc_mnist(const Experiment& e, const Options& o);
+
 // One registration function per paper (one file each).
 void add_superacc_experiments(std::vector<Experiment>& out);
 void add_belay_experiments(std::vector<Experiment>& out);

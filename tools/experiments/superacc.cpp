@@ -267,12 +267,12 @@ void add_superacc_experiments(std::vector<Experiment>& out) {
   out.push_back({"superacc-regression", paper, "Fig. 4",
                  "On a 51-parameter linear regression (the paper's data recipe), super-accelerated momentum lowers the "
                  "loss faster than heavy ball and Nesterov.",
-                 {}});
+                 run_superacc_regression});
   out.push_back({"superacc-mnist", paper, "Fig. 5-6",
                  "On MNIST with 784-30-10 and 784-15-15-10 sigmoid networks, quadratic loss, eta = 0.5, full batch and "
                  "minibatch 200, sigma = 4 and 20 reach a given test accuracy and loss in fewer steps than sigma = 0 "
                  "and 0.9.",
-                 {}});
+                 run_superacc_mnist});
   out.push_back({"superacc-rmsprop", paper, "Sec. 5, Fig. 7-8",
                  "Super-acceleration also improves RMSProp (with momentum): on the quadratic and on eq. 15, sigma > 1 "
                  "converges faster than sigma = 0 and Nesterov-like sigma = mu.",
