@@ -71,6 +71,9 @@ Scale make_scale(const PlotAxis& axis, double dmin, double dmax, double p0, doub
     lo = std::log10(lo);
     hi = std::log10(hi);
     if (hi - lo < 1e-9) lo -= 0.5, hi += 0.5;
+    const double pad = 0.04 * (hi - lo);
+    if (!(axis.min && *axis.min > 0)) lo -= pad;
+    if (!(axis.max && *axis.max > 0)) hi += pad;
     s.lo = lo;
     s.hi = hi;
   } else {
@@ -204,9 +207,10 @@ std::string legend(const std::vector<PlotSeries>& series, const std::vector<std:
   std::string s = "<g font-size=\"12\" fill=\"#222\">\n";
   for (size_t i = 0; i < series.size(); ++i) {
     if (series[i].label.empty()) continue;
-    s += "<line x1=\"" + num(x) + "\" y1=\"" + num(y - 4) + "\" x2=\"" + num(x + 22) + "\" y2=\"" + num(y - 4) +
-         "\" stroke=\"" + colors[i] + "\" stroke-width=\"2.5\"" +
-         (series[i].dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n";
+    if (series[i].line)
+      s += "<line x1=\"" + num(x) + "\" y1=\"" + num(y - 4) + "\" x2=\"" + num(x + 22) + "\" y2=\"" + num(y - 4) +
+           "\" stroke=\"" + colors[i] + "\" stroke-width=\"2.5\"" +
+           (series[i].dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n";
     if (series[i].markers && !series[i].line)
       s += "<circle cx=\"" + num(x + 11) + "\" cy=\"" + num(y - 4) + "\" r=\"3\" fill=\"" + colors[i] + "\"/>\n";
     s += text(x + 28, y, series[i].label, 12, "start");
@@ -217,6 +221,14 @@ std::string legend(const std::vector<PlotSeries>& series, const std::vector<std:
 
 bool has_legend(const std::vector<PlotSeries>& series) {
   return std::any_of(series.begin(), series.end(), [](const PlotSeries& s) { return !s.label.empty(); });
+}
+
+// Width reserved right of the plot for the legend: swatch plus the longest label at ~6 px per
+// character of 12 px Helvetica, an upper bound for most text (0 without a legend).
+double legend_width(const std::vector<PlotSeries>& series) {
+  size_t chars = 0;
+  for (const auto& s : series) chars = std::max(chars, s.label.size());
+  return chars == 0 ? 0.0 : 50.0 + 6.0 * static_cast<double>(chars);
 }
 
 std::vector<std::string> colors_of(const std::vector<PlotSeries>& series) {
@@ -236,7 +248,9 @@ std::string palette_color(size_t i) {
 
 std::string render_line_plot(const LinePlot& p) {
   const bool leg = has_legend(p.series);
-  const double x0 = 72, x1 = p.width - (leg ? 190 : 24), y0 = p.title.empty() ? 16 : 40, y1 = p.height - 52;
+  const double lw = legend_width(p.series);
+  const int width = p.width + static_cast<int>(lw);  // the plot keeps its width; the legend is added
+  const double x0 = 72, x1 = p.width - 24, y0 = p.title.empty() ? 16 : 40, y1 = p.height - 52;
   double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
   const Scale probe_x{0, 1, p.x.log}, probe_y{0, 1, p.y.log};
   for (const auto& s : p.series)
@@ -248,8 +262,8 @@ std::string render_line_plot(const LinePlot& p) {
     }
   const Scale sx = make_scale(p.x, xmin, xmax, x0, x1);
   const Scale sy = make_scale(p.y, ymin, ymax, y1, y0);
-  std::string s = header(p.width, p.height);
-  if (!p.title.empty()) s += text(p.width / 2.0, 24, p.title, 15, "middle", " font-weight=\"bold\"");
+  std::string s = header(width, p.height);
+  if (!p.title.empty()) s += text(width / 2.0, 24, p.title, 15, "middle", " font-weight=\"bold\"");
   s += axes(sx, sy, x0, x1, y0, y1, p.x.label, p.y.label);
   s += "<clipPath id=\"plot\"><rect x=\"" + num(x0) + "\" y=\"" + num(y0) + "\" width=\"" + num(x1 - x0) +
        "\" height=\"" + num(y1 - y0) + "\"/></clipPath>\n<g clip-path=\"url(#plot)\">\n";
@@ -264,7 +278,8 @@ std::string render_contour_plot(const ContourPlot& p) {
   check<ValueError>(static_cast<bool>(p.f), "render_contour_plot: no function given");
   check<ValueError>(p.grid >= 4 && p.x_max > p.x_min && p.y_max > p.y_min, "render_contour_plot: empty box or grid");
   const bool leg = has_legend(p.paths);
-  const double x0 = 72, x1 = p.width - (leg ? 170 : 24), y0 = p.title.empty() ? 16 : 40, y1 = p.height - 52;
+  const int width = p.width + static_cast<int>(legend_width(p.paths));
+  const double x0 = 72, x1 = p.width - 24, y0 = p.title.empty() ? 16 : 40, y1 = p.height - 52;
   const Scale sx = make_scale(PlotAxis{"", false, p.x_min, p.x_max}, 0, 0, x0, x1);
   const Scale sy = make_scale(PlotAxis{"", false, p.y_min, p.y_max}, 0, 0, y1, y0);
   const int n = p.grid;
@@ -278,8 +293,8 @@ std::string render_contour_plot(const ContourPlot& p) {
       v[static_cast<size_t>(j * (n + 1) + i)] = f;
       if (std::isfinite(f)) fmin = std::min(fmin, f), fmax = std::max(fmax, f);
     }
-  std::string s = header(p.width, p.height);
-  if (!p.title.empty()) s += text(p.width / 2.0, 24, p.title, 15, "middle", " font-weight=\"bold\"");
+  std::string s = header(width, p.height);
+  if (!p.title.empty()) s += text(width / 2.0, 24, p.title, 15, "middle", " font-weight=\"bold\"");
   s += axes(sx, sy, x0, x1, y0, y1, p.x_label, p.y_label);
   s += "<clipPath id=\"plot\"><rect x=\"" + num(x0) + "\" y=\"" + num(y0) + "\" width=\"" + num(x1 - x0) +
        "\" height=\"" + num(y1 - y0) + "\"/></clipPath>\n<g clip-path=\"url(#plot)\">\n";

@@ -52,7 +52,7 @@ const char* kCommonChoices[] = {
 
 Outcome run_robustness(const Experiment& e, const Options& o) {
   Report rep(e, o);
-  const int steps = o.pick(300, 3000, 10000);
+  const int steps = o.pick(300, 10000, 50000);
   const std::vector<double> lrs = logspace(1e-5, 1.0, o.pick(6, 16, 31));
   const double tol = 1e-2;
   rep.protocol("For each problem, method and learning rate in a geometric grid of " + std::to_string(lrs.size()) +

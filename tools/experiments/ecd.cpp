@@ -144,36 +144,57 @@ Outcome run_eta(const Experiment& e, const Options& o) {
   std::vector<double> pred, meas;
   std::vector<std::vector<std::string>> rows;
   std::vector<std::vector<double>> csv;
-  double worst = 0;
+  double worst = 0, worst_z = 0;
   for (double eta : etas) {
     std::vector<double> x0(n, r0 / std::sqrt(static_cast<double>(n)));
     const Trace tr = trace_run(test_fn("quadratic", n), x0,
                                {"ecdsep", {{"lr", {lr}}, {"eta", {eta}}, {"F0", {F0}}, {"nu", {nu}}, {"seed", {11}}}, "", {}, steps},
                                Point::kStored, false);
-    double s = 0;
-    size_t cnt = 0;
-    for (size_t t = tr.loss.size() / 10; t < tr.loss.size(); ++t) s += tr.loss[t], ++cnt;
-    meas.push_back(cnt ? s / static_cast<double>(cnt) : NAN);
+    // Mean over the last 90% and its standard error from 10 batch means (the samples are strongly
+    // correlated: the bounces mix the energy shell over thousands of steps).
+    const size_t from = tr.loss.size() / 10, len = (tr.loss.size() - from) / 10;
+    std::vector<double> batch;
+    for (int b = 0; b < 10; ++b) {
+      double s = 0;
+      for (size_t t = from + b * len; t < from + (b + 1) * len; ++t) s += tr.loss[t];
+      batch.push_back(len ? s / static_cast<double>(len) : NAN);
+    }
+    double m = 0, v = 0;
+    for (double x : batch) m += x / 10;
+    for (double x : batch) v += (x - m) * (x - m) / 9;
+    const double se = std::sqrt(v / 10);
+    meas.push_back(m);
     pred.push_back(predicted_mean_loss(n, eta, F0, r0));
     const double rel = std::fabs(meas.back() - pred.back()) / pred.back();
+    const double z = std::fabs(meas.back() - pred.back()) / se;
     worst = std::max(worst, std::isfinite(rel) ? rel : INFINITY);
-    rows.push_back({fmt_num(eta), fmt_num(pred.back(), 5), fmt_num(meas.back(), 5), fmt_num(rel, 3)});
-    csv.push_back({eta, pred.back(), meas.back()});
+    worst_z = std::max(worst_z, std::isfinite(z) ? z : INFINITY);
+    rows.push_back({fmt_num(eta), fmt_num(pred.back(), 5), fmt_num(meas.back(), 5), fmt_num(se, 3), fmt_num(rel, 3), fmt_num(z, 3)});
+    csv.push_back({eta, pred.back(), meas.back(), se});
   }
-  rep.csv("mean_loss_vs_eta.csv", {"eta", "predicted_mean_F", "measured_mean_F"}, csv);
-  rep.table({"eta", "predicted <F>", "measured time average of F", "relative difference"}, rows);
+  rep.csv("mean_loss_vs_eta.csv", {"eta", "predicted_mean_F", "measured_mean_F", "standard_error"}, csv);
+  rep.table({"eta", "predicted <F>", "measured time average of F", "standard error (10 batch means)",
+             "relative difference", "difference / standard error"},
+            rows);
   rep.figure("mean_loss_vs_eta.svg", "Predicted and measured mean loss versus eta: the measure concentrates as eta grows.",
              io::render_line_plot({"Concentration of the ECDSep measure on a quadratic basin", {"eta"}, {"<F>", true},
                                    {line("prediction (microcanonical measure)", etas, pred), dots("ECDSep time average", etas, meas)}}));
   const bool decreasing = std::is_sorted(meas.rbegin(), meas.rend());
-  const double tol = 0.1;
-  const Verdict v = worst < tol && decreasing ? Verdict::kHeld : decreasing ? Verdict::kPartly : Verdict::kNotHeld;
+  // Agreement: within 10% (the tolerance fixed before the first run) and within 3 standard errors.
+  const bool agree = worst < 0.1 && worst_z < 3;
+  int below = 0;
+  for (size_t i = 0; i < meas.size(); ++i) below += meas[i] < pred[i];
+  rep.text("The measurement is below the prediction for " + std::to_string(below) + " of " + std::to_string(meas.size()) +
+           " values of eta. Windows of the runs fluctuate by about +-15% (slow mixing by the bounces), which the batch-means "
+           "standard error only partly captures; a systematic bias of the discrete dynamics is not excluded.");
+  const Verdict v = agree && decreasing ? Verdict::kHeld : decreasing ? Verdict::kPartly : Verdict::kNotHeld;
   return rep.finish(v, "<F> from eta = " + fmt_num(etas.front()) + " to " + fmt_num(etas.back()) + ": measured " +
                            fmt_num(meas.front(), 3) + " -> " + fmt_num(meas.back(), 3) + ", predicted " +
-                           fmt_num(pred.front(), 3) + " -> " + fmt_num(pred.back(), 3) + "; max rel. diff " + fmt_num(worst, 2),
+                           fmt_num(pred.front(), 3) + " -> " + fmt_num(pred.back(), 3) + "; max rel. diff " +
+                           fmt_num(worst, 2) + " (" + fmt_num(worst_z, 2) + " standard errors)",
                     std::string("The measured mean loss ") + (decreasing ? "decreases" : "does not decrease") +
-                        " with eta; the agreement with the predicted measure is " +
-                        (worst < tol ? "within" : "outside") + " the 10% tolerance.");
+                        " with eta (the measure concentrates); the values agree with the predicted measure " +
+                        (agree ? "within" : "not within") + " the 10% tolerance and 3 standard errors of the time averages.");
 }
 
 }  // namespace
