@@ -97,6 +97,7 @@ TEST_F(ReproduceAllQuick, EveryExperimentWritesAParsableReport) {
     ASSERT_FALSE(report.empty());
     EXPECT_NE(report.find("## The paper's claim"), std::string::npos);
     if (report.find("**Not implemented.**") != std::string::npos) continue;  // registered, honestly absent
+    if (report.find("**Not run:**") != std::string::npos) continue;          // e.g. no dataset on this machine
     for (const char* section : {"**Verdict:** the claim ", "**Headline:** ", "## Protocol as run", "## Results"})
       EXPECT_NE(report.find(section), std::string::npos) << section;
     // Every linked file exists.

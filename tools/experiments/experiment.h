@@ -26,7 +26,7 @@ struct Options {
   const char* size_name() const { return size == Size::kQuick ? "quick" : size == Size::kFull ? "full" : "default"; }
 };
 
-enum class Verdict { kHeld, kPartly, kNotHeld, kNotImplemented };
+enum class Verdict { kHeld, kPartly, kNotHeld, kNotRun, kNotImplemented };
 const char* verdict_text(Verdict v);
 
 struct Outcome {

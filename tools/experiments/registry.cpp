@@ -10,6 +10,7 @@ const char* verdict_text(Verdict v) {
     case Verdict::kHeld: return "held";
     case Verdict::kPartly: return "held in part";
     case Verdict::kNotHeld: return "did not hold";
+    case Verdict::kNotRun: return "was not tested (a prerequisite is missing)";
     case Verdict::kNotImplemented: return "not implemented";
   }
   return "?";

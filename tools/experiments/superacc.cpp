@@ -159,21 +159,24 @@ Outcome run_2d(const Experiment& e, const Options& o) {
   std::vector<io::PlotSeries> paths, dist;
   std::vector<std::vector<std::string>> rows;
   std::vector<std::vector<double>> csv;
-  std::map<std::string, double> final_d;
+  std::map<std::string, double> final_d, reach;
   for (const auto& [label, spec] : eq15_runs(steps)) {
     const Trace tr = trace_run(f, {-1.0, -3.8}, spec, Point::kIterate);
     std::vector<double> d;
+    reach[label] = INFINITY;
     for (size_t t = 0; t < tr.x.size(); ++t) {
       d.push_back(norm2(tr.x[t]));
+      if (d.back() < 1e-3 && !std::isfinite(reach[label])) reach[label] = static_cast<double>(t);
       csv.push_back({static_cast<double>(paths.size()), static_cast<double>(t), tr.x[t][0], tr.x[t][1], tr.loss[t], d.back()});
     }
     final_d[label] = d.back();
-    rows.push_back({label, fmt_num(tr.loss.back(), 4), fmt_num(d.back(), 4)});
+    rows.push_back({label, fmt_num(tr.loss.back(), 4), fmt_num(d.back(), 4),
+                    std::isfinite(reach[label]) ? fmt_num(reach[label]) : std::string("never")});
     paths.push_back(line(label, column(tr.x, 0), column(tr.x, 1)));
     dist.push_back(line(label, iota_steps(d.size()), d));
   }
   rep.csv("trajectories.csv", {"run", "step", "x", "y", "loss", "distance"}, csv);
-  rep.table({"run", "final loss", "final distance to the minimum"}, rows);
+  rep.table({"run", "final loss", "final distance to the minimum", "first step within 1e-3 of the minimum"}, rows);
   io::ContourPlot cp;
   cp.title = "Trajectories on the eq. 15 stand-in";
   cp.x_min = -2, cp.x_max = 1.5, cp.y_min = -4.5, cp.y_max = 1.5;
@@ -184,16 +187,20 @@ Outcome run_2d(const Experiment& e, const Options& o) {
   rep.figure("trajectories.svg", "Trajectories from (-1, -3.8); the star marks the minimum.", io::render_contour_plot(cp));
   io::LinePlot p{"Distance to the minimum", {"step"}, {"|theta - theta*|", true}, dist};
   rep.figure("distance.svg", "Distance to the minimum per step.", io::render_line_plot(p));
-  const double best_mid = std::min(final_d["sigma 2"], final_d["sigma 4"]);
-  const bool mid_best = best_mid <= std::min({final_d["GD"], final_d["sigma 0"], final_d["sigma 0.9"]});
-  const bool seven_worse = final_d["sigma 7"] > best_mid;
-  const Verdict v = mid_best && seven_worse ? Verdict::kHeld : mid_best || seven_worse ? Verdict::kPartly : Verdict::kNotHeld;
+  // The claim in two parts: sigma 2-4 reach the minimum first (within 1e-3, fewer steps than GD,
+  // sigma 0 and sigma 0.9), and sigma 7 is caught away from it (final distance > 1e-2).
+  const double best_mid = std::min(reach["sigma 2"], reach["sigma 4"]);
+  const bool mid_best = std::isfinite(best_mid) && best_mid < std::min({reach["GD"], reach["sigma 0"], reach["sigma 0.9"]});
+  const bool seven_trapped = final_d["sigma 7"] > 1e-2;
+  const Verdict v = mid_best && seven_trapped ? Verdict::kHeld : mid_best || seven_trapped ? Verdict::kPartly : Verdict::kNotHeld;
+  auto steps_text = [&](const char* k) { return std::isfinite(reach[k]) ? fmt_num(reach[k]) : std::string("never"); };
   return rep.finish(v,
-                    "final distance: sigma 2-4 best " + fmt_num(best_mid, 3) + ", GD " + fmt_num(final_d["GD"], 3) +
-                        ", sigma 0.9 " + fmt_num(final_d["sigma 0.9"], 3) + ", sigma 7 " + fmt_num(final_d["sigma 7"], 3) +
+                    "steps to within 1e-3 of the minimum: sigma 2 " + steps_text("sigma 2") + ", sigma 4 " +
+                        steps_text("sigma 4") + ", GD " + steps_text("GD") + ", sigma 0 " + steps_text("sigma 0") +
+                        ", sigma 0.9 " + steps_text("sigma 0.9") + ", sigma 7 " + steps_text("sigma 7") +
                         " (stand-in eq. 15)",
-                    std::string(mid_best ? "sigma 2-4 ended closest to the minimum" : "sigma 2-4 did not end closest") +
-                        "; sigma 7 " + (seven_worse ? "ended farther away" : "did not end farther away") +
+                    std::string(mid_best ? "sigma 2-4 reached the minimum first" : "sigma 2-4 did not reach the minimum first") +
+                        "; sigma 7 " + (seven_trapped ? "was caught away from the minimum" : "was not caught by a spurious minimum") +
                         ". Measured on a stand-in for eq. 15, so this does not test the paper's figure itself.");
 }
 

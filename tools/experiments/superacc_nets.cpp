@@ -11,6 +11,7 @@
 #include "models/mlp.h"
 #include "momenta/autograd.h"
 #include "momenta/data/dataset.h"
+#include "momenta/error.h"
 #include "momenta/ops.h"
 #include "momenta/optim/registry.h"
 #include "momenta/random.h"
@@ -141,14 +142,26 @@ EvalPoint evaluate(nn::Module& model, const optim::Optimizer& opt, const Batch& 
 Outcome run_mnist(const Experiment& e, const Options& o) {
   Report rep(e, o);
   // Data: MNIST when --data-dir holds it, else Fashion-MNIST.
-  std::string name = "fashion-mnist", dir;
-  if (!o.data_dir.empty()) {
-    name = "mnist";
-    dir = o.data_dir;
-  } else {
-    dir = resolve_data_dir("fashion-mnist", "");
+  std::string name = "mnist", dir = o.data_dir;
+  data::ImageDataset train, test;
+  std::string fallback_note;
+  try {
+    if (dir.empty()) throw IOError("no --data-dir given");
+    train = data::load_mnist_like(dir, name, true);
+    test = data::load_mnist_like(dir, name, false);
+  } catch (const IOError& err) {
+    fallback_note = err.what();
+    name = "fashion-mnist";
+    try {
+      dir = resolve_data_dir(name, "");
+      train = data::load_mnist_like(dir, name, true);
+      test = data::load_mnist_like(dir, name, false);
+    } catch (const IOError& err2) {
+      rep.text(std::string("**Not run:** neither MNIST (") + fallback_note + ") nor Fashion-MNIST (" + err2.what() +
+               ") could be loaded. Nothing was measured.");
+      return rep.finish(Verdict::kNotRun, "not run: no dataset found", "No dataset could be loaded.");
+    }
   }
-  data::ImageDataset train = data::load_mnist_like(dir, name, true), test = data::load_mnist_like(dir, name, false);
   train.set_normalization({});  // pixels on [0, 1], as in the paper's (Nielsen's) setup
   test.set_normalization({});
   const int64_t n_train = o.pick<int64_t>(1000, 10000, train.size()), n_test = o.pick<int64_t>(500, 2000, test.size());
@@ -162,7 +175,7 @@ Outcome run_mnist(const Experiment& e, const Options& o) {
   const Batch full_batch = gather(train, train_idx);
 
   rep.protocol(std::string("Data: ") + (name == "mnist" ? "MNIST from " + dir : "Fashion-MNIST from " + dir +
-                                                                                  " (no --data-dir with MNIST was given)") +
+                                                                                  " (MNIST not loaded: " + fallback_note + ")") +
                "; the first " + std::to_string(n_train) + " training and " + std::to_string(n_test) +
                " test images, pixels scaled to [0, 1].");
   rep.protocol("Networks 784-30-10 and 784-15-15-10, sigmoid on every layer (the output too), quadratic cost "
