@@ -11,6 +11,37 @@
 
 namespace momenta::cli {
 
+std::map<std::string, std::string> parse_key_values(const char* flag, const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    check<ValueError>(eq != std::string::npos && eq > 0, flag, " '", item, "': expected key=value, e.g. ", flag,
+                      " lr=0.05");
+    const std::string key = item.substr(0, eq);
+    check<ValueError>(out.count(key) == 0, flag, " ", key, " is given twice");
+    out[key] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+std::vector<double> parse_start_point(const std::string& text) {
+  check<ValueError>(!text.empty(), "--x0 is empty: give the start point, e.g. --x0=-1.5,2");
+  const auto bad = [&] {
+    return ValueError(str_cat("--x0 '", text,
+                              "' is not a comma-separated list of finite numbers (write --x0=-1.5,2 when it starts with '-')"));
+  };
+  std::vector<double> out;
+  try {
+    out = parse_number_list(text, "--x0");
+  } catch (const ValueError&) {
+    throw bad();
+  }
+  for (double v : out)
+    if (!std::isfinite(v)) throw bad();
+  return out;
+}
+
+
 void check_dataset_name(const std::string& name) {
   check<ValueError>(name == "fashion-mnist" || name == "mnist" || name == "cifar10" || name == "cifar100" || name == "folder",
                     "unknown dataset '", name, "' (known: fashion-mnist, mnist, cifar10, cifar100, folder)");

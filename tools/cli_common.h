@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "momenta/data/dataset.h"
@@ -49,6 +50,12 @@ struct ModelSpec {
   static ModelSpec from_metadata(const std::map<std::string, std::string>& meta, const std::string& path);
 };
 
+// "key=value" items of a repeatable flag (e.g. --hp lr=0.1) as a map; ValueError names the flag
+// for an item without '=' or a key given twice.
+std::map<std::string, std::string> parse_key_values(const char* flag, const std::vector<std::string>& items);
+// The --x0 start point: comma-separated finite numbers; ValueError otherwise.
+std::vector<double> parse_start_point(const std::string& text);
+
 // Builds (but does not finalize) the model; ValueError for an unknown model name.
 std::shared_ptr<nn::Module> build_model(const ModelSpec& spec);
 
@@ -57,5 +64,7 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_optimize_command(CLI::App& app);  // momenta optimize (optimize_cmd.cpp)
 void add_optim_command(CLI::App& app);     // momenta optim list (optim_list_cmd.cpp)
+void add_reproduce_command(CLI::App& app);  // momenta reproduce (reproduce_cmd.cpp, experiments/)
+void add_tune_command(CLI::App& app);       // momenta tune (tune_cmd.cpp)
 
 }  // namespace momenta::cli

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   momenta::cli::add_eval_command(app);
   momenta::cli::add_optimize_command(app);
   momenta::cli::add_optim_command(app);
+  momenta::cli::add_reproduce_command(app);
+  momenta::cli::add_tune_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

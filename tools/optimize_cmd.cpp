@@ -18,6 +18,7 @@
 #include "momenta/autograd.h"
 #include "momenta/nn/arena.h"
 #include "momenta/optim/averager.h"
+#include "momenta/optim/objective_run.h"
 #include "momenta/optim/registry.h"
 #include "momenta/optim/test_functions.h"
 #include "momenta/parse.h"
@@ -38,36 +39,6 @@ struct OptimizeArgs {
   std::string out;
 };
 
-std::map<std::string, std::string> parse_pairs(const char* flag, const std::vector<std::string>& items) {
-  std::map<std::string, std::string> out;
-  for (const auto& item : items) {
-    const auto eq = item.find('=');
-    check<ValueError>(eq != std::string::npos && eq > 0, flag, " '", item, "': expected key=value, e.g. ", flag,
-                      " lr=0.05");
-    const std::string key = item.substr(0, eq);
-    check<ValueError>(out.count(key) == 0, flag, " ", key, " is given twice");
-    out[key] = item.substr(eq + 1);
-  }
-  return out;
-}
-
-std::vector<double> parse_x0(const std::string& text) {
-  check<ValueError>(!text.empty(), "--x0 is empty: give the start point, e.g. --x0=-1.5,2");
-  const auto bad = [&] {
-    return ValueError(str_cat("--x0 '", text,
-                              "' is not a comma-separated list of finite numbers (write --x0=-1.5,2 when it starts with '-')"));
-  };
-  std::vector<double> out;
-  try {
-    out = parse_number_list(text, "--x0");
-  } catch (const ValueError&) {
-    throw bad();
-  }
-  for (double v : out)
-    if (!std::isfinite(v)) throw bad();
-  return out;
-}
-
 void append_values(std::string& line, const std::vector<double>& v) {
   char buf[40];
   for (double x : v) {
@@ -77,67 +48,47 @@ void append_values(std::string& line, const std::vector<double>& v) {
 }
 
 void run_optimize(const OptimizeArgs& a) {
-  const std::vector<double> x0 = parse_x0(a.x0);
+  const std::vector<double> x0 = parse_start_point(a.x0);
   const auto n = static_cast<int64_t>(x0.size());
-  const optim::Objective f = optim::make_test_function(a.function, n, parse_pairs("--fn-arg", a.fn_arg));
-  // Validate the names and hyperparameters before anything runs.
+  const optim::Objective f = optim::make_test_function(a.function, n, parse_key_values("--fn-arg", a.fn_arg));
+  // Validate the names and hyperparameters before anything runs (and before the CSV is created).
   const optim::OptimizerInfo& oinfo = optim::optimizer_info(a.optim);
-  const optim::HyperParams ohp = optim::resolve_hyperparams(oinfo, parse_pairs("--hp", a.hp));
+  const optim::HyperParams ohp = optim::resolve_hyperparams(oinfo, parse_key_values("--hp", a.hp));
   optim::HyperParams ahp;
   if (!a.average.empty()) {
-    ahp = optim::resolve_averager_hyperparams(optim::averager_info(a.average), parse_pairs("--avg-hp", a.avg_hp));
+    ahp = optim::resolve_averager_hyperparams(optim::averager_info(a.average), parse_key_values("--avg-hp", a.avg_hp));
   } else {
     check<ValueError>(a.avg_hp.empty(), "--avg-hp given without --average");
   }
 
-  Tensor x = Tensor::from_vector<double>(x0);
-  x.set_requires_grad(true);
-  const nn::ParamArena arena({{"x", x}}, kFloat64, kCPU);
-  std::unique_ptr<optim::Optimizer> opt = oinfo.make(arena, ohp);
-  std::unique_ptr<optim::Averager> avg = a.average.empty() ? nullptr : optim::averager_info(a.average).make(arena, ahp);
-
   FILE* out = std::fopen(a.out.c_str(), "w");
   check<IOError>(out != nullptr, "cannot write '", a.out, "'");
   std::unique_ptr<FILE, int (*)(FILE*)> closer(out, &std::fclose);
+  const bool with_avg = !a.average.empty();
   std::string header = "step,loss";
   for (int64_t i = 0; i < n; ++i) header += ",x" + std::to_string(i);
-  if (avg)
+  if (with_avg)
     for (int64_t i = 0; i < n; ++i) header += ",a" + std::to_string(i);
   std::fprintf(out, "%s\n", header.c_str());
 
-  auto write_row = [&](int64_t t, double loss) {
-    std::string line = std::to_string(t);
-    append_values(line, {loss});
-    append_values(line, arena.params().to_vector<double>());
-    if (avg) {
-      const Tensor av = avg->averaged();
+  auto write_row = [&](const optim::StepView& v) {
+    std::string line = std::to_string(v.t);
+    append_values(line, {v.loss});
+    append_values(line, v.x.to_vector<double>());
+    if (v.averager != nullptr) {
+      const Tensor av = v.averager->averaged();
       append_values(line, av.defined() ? av.to_vector<double>()
                                        : std::vector<double>(static_cast<size_t>(n), std::nan("")));
     }
     std::fprintf(out, "%s\n", line.c_str());
+    return true;
   };
-
-  double first_loss = 0.0, last_loss = 0.0;
-  for (int64_t t = 0; t < a.steps; ++t) {
-    arena.zero_grad();
-    const Tensor loss = f(x);
-    loss.backward();
-    const double value = loss.item();
-    if (t == 0) first_loss = value;
-    write_row(t, value);
-    if (avg) avg->before_step();
-    opt->step(optim::StepInfo{value, t});
-    if (avg) avg->step(optim::StepInfo{value, t});
-  }
-  {
-    NoGradGuard ng;
-    last_loss = f(x).item();
-  }
-  if (a.steps == 0) first_loss = last_loss;
-  write_row(a.steps, last_loss);
+  const optim::ObjectiveRunResult res =
+      optim::run_objective(f, x0, optim::ObjectiveRunSpec{a.optim, ohp, a.average, ahp, a.steps}, write_row);
+  const double first_loss = res.first_loss, last_loss = res.last_loss;
   check<IOError>(std::ferror(out) == 0, "error while writing '", a.out, "'");
   std::printf("%s on %s (%lld-D)%s%s: %lld steps, loss %.6g -> %.6g; trajectory written to %s\n", a.optim.c_str(),
-              a.function.c_str(), static_cast<long long>(n), avg ? " with " : "", avg ? a.average.c_str() : "",
+              a.function.c_str(), static_cast<long long>(n), with_avg ? " with " : "", with_avg ? a.average.c_str() : "",
               static_cast<long long>(a.steps), first_loss, last_loss, a.out.c_str());
   if (!std::isfinite(last_loss)) std::fprintf(stderr, "momenta: warning: the run diverged (final loss %g)\n", last_loss);
 }

@@ -44,21 +44,11 @@ struct TrainArgs {
   bool no_progress = false;
 };
 
-std::map<std::string, std::string> parse_hp(const std::vector<std::string>& items) {
-  std::map<std::string, std::string> out;
-  for (const auto& item : items) {
-    const auto eq = item.find('=');
-    check<ValueError>(eq != std::string::npos && eq > 0, "--hp '", item, "': expected key=value, e.g. --hp betas=0.9,0.999");
-    out[item.substr(0, eq)] = item.substr(eq + 1);
-  }
-  return out;
-}
-
 void run_train(const TrainArgs& a) {
   namespace fs = std::filesystem;
   check_dataset_name(a.data.name);
   const auto hp_given = [&] {
-    auto m = parse_hp(a.hp);
+    auto m = parse_key_values("--hp", a.hp);
     m.try_emplace("lr", std::to_string(a.lr));
     return m;
   }();
@@ -75,12 +65,7 @@ void run_train(const TrainArgs& a) {
   const train::Loss loss = train::parse_loss(a.loss);
   optim::HyperParams avg_hp;
   if (!a.average.empty()) {
-    std::map<std::string, std::string> given;
-    for (const auto& item : a.avg_hp) {
-      const auto eq = item.find('=');
-      check<ValueError>(eq != std::string::npos && eq > 0, "--avg-hp '", item, "': expected key=value, e.g. --avg-hp k=1");
-      given[item.substr(0, eq)] = item.substr(eq + 1);
-    }
+    const auto given = parse_key_values("--avg-hp", a.avg_hp);
     avg_hp = optim::resolve_averager_hyperparams(optim::averager_info(a.average), given);
   } else {
     check<ValueError>(a.avg_hp.empty(), "--avg-hp given without --average");

@@ -1,0 +1,53 @@
+// Closed forms for momentum methods on a quadratic, used by `momenta reproduce` to check measured
+// runs. Everything is for one eigen-direction of curvature k with learning rate lr: a = k*lr.
+//
+// NOTE [momentum recurrence] Super-accelerated momentum (Nakerst et al. 2020, eq. 4) on
+// L = k theta^2/2 is the linear recurrence
+//     theta_{i+1} = (1 + mu - a(1 + sigma)) theta_i - (mu - a sigma) theta_{i-1},
+// with characteristic polynomial z^2 - (1 + mu - a(1+sigma)) z + (mu - a sigma). sigma = 0 is heavy
+// ball, sigma = mu is Nesterov. The error decays like r^i with r the spectral radius (largest root
+// modulus); the relaxation time in steps is T = -1/ln r.
+#pragma once
+
+#include <complex>
+#include <utility>
+
+namespace momenta::analysis {
+
+// The two roots of the characteristic polynomial (NOTE [momentum recurrence]).
+std::pair<std::complex<double>, std::complex<double>> momentum_roots(double a, double mu, double sigma);
+// max |root|; >= 1 means no convergence.
+double momentum_spectral_radius(double a, double mu, double sigma);
+// -1/ln(r); +inf when r >= 1.
+double relaxation_time(double spectral_radius);
+
+// Critical damping (double root) of super-acceleration, three ways (positive branch):
+//   exact:  the discrete recurrence's double root:          sigma = -1 + 2/sqrt(a) - (1-mu)/a
+//   ode1:   theta'' + (1 - mu + a sigma) theta' + a theta = 0
+//           (first differences as derivatives):             sigma =      2/sqrt(a) - (1-mu)/a
+//   ode2:   the same with differences expanded to second
+//           order (OPTIMIZERS.md eq. 14):                   sigma = -1 + sqrt(1 + 4/a) - (1-mu)/a
+// The paper's eqs. 12-14 are these three; which number labels which is reconstructed (see report).
+double sigma_star_exact(double a, double mu);
+double sigma_star_ode1(double a, double mu);
+double sigma_star_ode2(double a, double mu);
+
+// Heavy ball with lr = 1/L on curvatures in [L/kappa, L] (Grosse's lecture on momentum):
+// critically damping the flattest direction gives beta* = (1 - 1/sqrt(kappa))^2, and then every
+// direction has |root| = sqrt(beta*) = 1 - 1/sqrt(kappa).
+double heavy_ball_optimal_beta(double kappa);
+double heavy_ball_optimal_rate(double kappa);
+// Heavy ball converges on curvature direction a = lr*k iff 0 < a < 2(1 + beta).
+double heavy_ball_stability_limit(double beta);
+
+// Nesterov's worst function (Nesterov 2004, Sec. 2.1.2) on k chained coordinates with constant L,
+// minimum value f*_k = L/8 (1/(k+1) - 1) at x*_i = 1 - i/(k+1). A first-order method started at
+// x0 = 0 has x_t in the span of the first t coordinates, so for t < k
+//     f(x_t) - f*_k >= f*_t - f*_k = L/8 (1/(t+1) - 1/(k+1))          (the span bound),
+// and at t = (k-1)/2 this is at least Nesterov's 3 L |x0 - x*|^2 / (32 (t+1)^2).
+double nesterov_worst_min(double L, int k);
+double nesterov_worst_dist2(int k);  // |x0 - x*|^2 with x*_i = 1 - i/(k+1)
+double nesterov_span_bound(double L, int k, int t);
+double nesterov_lower_bound(double L, int k, int t);  // Nesterov's form; valid at t = (k-1)/2
+
+}  // namespace momenta::analysis
