@@ -5,6 +5,7 @@ find_package(ZLIB REQUIRED)
 find_package(dnnl REQUIRED CONFIG)
 find_package(nlohmann_json REQUIRED CONFIG)
 find_package(CLI11 REQUIRED CONFIG)
+find_package(tomlplusplus REQUIRED CONFIG)
 # stb (Debian libstb-dev): headers in <include>/stb/ and the implementations compiled into libstb,
 # so no source file defines STB_IMAGE_IMPLEMENTATION.
 find_path(STB_INCLUDE_DIR stb/stb_image.h REQUIRED)

@@ -3,11 +3,17 @@
 
 #include <cstdio>
 
+#include <string>
+#include <vector>
+
 #include "tools/cli_common.h"
+#include "tools/config.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"momenta: a small, fast, honest engine for studying optimizers.\n"
-               "Run `momenta <command> --help` for the options of a command."};
+               "Run `momenta <command> --help` for the options of a command. Every command also takes\n"
+               "--config FILE.toml, whose keys are its long option names (e.g. epochs = 10, hp = [\"momentum=0.9\"]);\n"
+               "flags on the command line win over the file."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "momenta 0.1.0");
   momenta::cli::add_train_command(app);
@@ -17,7 +23,13 @@ int main(int argc, char** argv) {
   momenta::cli::add_reproduce_command(app);
   momenta::cli::add_tune_command(app);
   try {
-    app.parse(argc, argv);
+    // `--config FILE.toml` becomes the flags it holds (tools/config.h); CLI11 then parses them
+    // like any others, so unknown keys are the usual "not expected" error.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    args = momenta::cli::expand_config(args);
+    std::vector<char*> expanded{argv[0]};
+    for (auto& a : args) expanded.push_back(a.data());
+    app.parse(static_cast<int>(expanded.size()), expanded.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const momenta::Error& e) {

@@ -132,6 +132,36 @@ TEST_F(Cli, TrainsAndEvaluatesAResNet) {
   EXPECT_NE(e.output.find("accuracy"), std::string::npos) << e.output;
 }
 
+// A TOML file mirrors the flags; a [train] section and the command line take precedence.
+TEST_F(Cli, ReadsOptionsFromATomlConfig) {
+  const fs::path cfg = dir_ / "run.toml";
+  {
+    std::ofstream f(cfg);
+    f << "epochs = 5\nhidden = \"16\"\noptim = \"heavy_ball\"\nhp = [\"momentum=0.8\", \"weight_decay=1e-4\"]\n"
+         "schedule = \"multistep\"\nmilestones = [1]\nno-progress = true\n[train]\nepochs = 3\n";
+  }
+  const std::string out = (dir_ / "cfg_run").string();
+  const CmdResult r = run("train --config " + cfg.string() + " --data-dir " + dir_.string() + " --epochs 2 --out " + out +
+                          " --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("optimizer heavy_ball"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("after 2 epochs"), std::string::npos) << r.output;  // the command line wins
+  {
+    std::ofstream f(cfg);
+    f << "epochz = 3\n";
+  }
+  const CmdResult bad = run("train --config " + cfg.string() + " --data-dir " + dir_.string());
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.output.find("epochz"), std::string::npos) << bad.output;
+  {
+    std::ofstream f(cfg);
+    f << "epochs = [1\n";
+  }
+  const CmdResult broken = run("train --config " + cfg.string());
+  EXPECT_NE(broken.code, 0);
+  EXPECT_NE(broken.output.find("line 1"), std::string::npos) << broken.output;
+}
+
 TEST_F(Cli, BadInputGivesOneClearLine) {
   const std::string base = "train --data-dir " + dir_.string() + " --epochs 1 --no-progress --out " + (dir_ / "x").string();
   struct Case {
