@@ -51,19 +51,25 @@ TrainingRig make_run(uint64_t init_seed, const RunSpec& spec = {}) {
   return r;
 }
 
+// Three epochs of batch 32 under a cosine schedule, without output.
+train::TrainerOptions three_quiet_epochs() {
+  train::TrainerOptions o;
+  o.epochs = 3;
+  o.batch_size = 32;
+  o.seed = 5;
+  o.progress = false;
+  o.print_epochs = false;
+  o.schedule.kind = optim::Schedule::Kind::kCosine;
+  return o;
+}
+
 }  // namespace
 
 TEST(Resume, ContinuesBitExactly) {
   const fs::path dir = fs::temp_directory_path() / ("momenta_resume_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const data::ImageDataset train = toy_dataset(1, 200), test = toy_dataset(2, 50);
-  train::TrainerOptions base;
-  base.epochs = 3;
-  base.batch_size = 32;
-  base.seed = 5;
-  base.progress = false;
-  base.print_epochs = false;
-  base.schedule.kind = optim::Schedule::Kind::kCosine;
+  train::TrainerOptions base = three_quiet_epochs();
 
   // Run A: three epochs straight; keep the checkpoint written after epoch 1.
   TrainingRig a = make_run(11);
@@ -106,13 +112,7 @@ TEST(Resume, ContinuesBitExactlyWithGroupsScheduleAndAverager) {
   spec.groups = {"@1d:lr=0.02"};
   spec.average = "belay";
   spec.avg_hp = {{"k", {1.0}}, {"m1", {10.0}}, {"m2", {20.0}}};
-  train::TrainerOptions base;
-  base.epochs = 3;
-  base.batch_size = 32;
-  base.seed = 5;
-  base.progress = false;
-  base.print_epochs = false;
-  base.schedule.kind = optim::Schedule::Kind::kCosine;
+  train::TrainerOptions base = three_quiet_epochs();
   base.hp_schedules = {optim::parse_hp_schedule("sigma=5:2")};
 
   TrainingRig a = make_run(11, spec);
