@@ -25,6 +25,12 @@ class Sgd final : public Optimizer {
       : Optimizer(arena, hp), name_(rule_name), nesterov_(nesterov) {}
   const char* name() const override { return name_; }
 
+  // The effective step size lr/(1 - mu): the step a constant gradient settles to (group 0).
+  std::map<std::string, double> diagnostics() const override {
+    const auto& g = groups().front();
+    return {{"effective_lr", hp(g, "lr") / (1.0 - hp(g, "momentum"))}};
+  }
+
  protected:
   void update_group(ParamGroup& g, const StepInfo&) override {
     const double mu = hp(g, "momentum");

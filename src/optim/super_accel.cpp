@@ -38,6 +38,14 @@ class SuperAccel final : public Optimizer {
   const char* name() const override { return name_; }
   void on_groups_changed() override { built_sigma_.clear(); }
 
+  // Group 0's look-ahead sigma and, for the momentum forms, the effective step size lr/(1 - mu).
+  std::map<std::string, double> diagnostics() const override {
+    const auto& g = groups().front();
+    std::map<std::string, double> d{{"sigma", hp(g, "sigma")}};
+    if (kind_ != Kind::kAdam) d["effective_lr"] = hp(g, "lr") / (1.0 - hp(g, "momentum"));
+    return d;
+  }
+
   // The sigma each group's stored phi was built with (NOTE [look-ahead storage]): checkpointed,
   // so a resumed run under a sigma schedule continues exactly.
   std::map<std::string, double> scalar_state() const override {

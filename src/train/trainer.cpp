@@ -1,5 +1,6 @@
 #include "momenta/train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -195,9 +196,12 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       rec.emplace_back("epoch_seconds", r.seconds);
       rec.emplace_back("lr", opt_.lr());
       for (const auto& s : opts_.hp_schedules) rec.emplace_back(s.key, opt_.hp(opt_.groups().front(), s.key));
-      for (const auto& [k, v] : opt_.diagnostics()) rec.emplace_back(k, v);
-      if (avg != nullptr)
-        for (const auto& [k, v] : avg->diagnostics()) rec.emplace_back(k, v);
+      const auto add = [&rec](const std::map<std::string, double>& diag) {
+        for (const auto& [k, v] : diag)  // a scheduled hyperparameter may also be a diagnostic
+          if (std::none_of(rec.begin(), rec.end(), [&k](const auto& kv) { return kv.first == k; })) rec.emplace_back(k, v);
+      };
+      add(opt_.diagnostics());
+      if (avg != nullptr) add(avg->diagnostics());
       if (!metrics_) {
         // The CSV columns are those of the first record (NOTE [metrics columns]); a resumed run
         // appends to the same header because it produces the same keys.
