@@ -52,8 +52,9 @@ class Ecdsep final : public Optimizer {
   const char* name() const override { return name_; }
   bool supports_group_hyperparams() const override { return false; }
 
-  // ecdsep_energy E, ecdsep_kinetic |Pi|^2 (after the last step; always present, 0 before the
-  // first), ecdsep_potential V of the last call, ecdsep_updated (0 when the last call skipped
+  // ecdsep_energy E, ecdsep_energy_drift (V*(s + |Pi|^2)/E - 1 before the projection of the last
+  // call: what the projection removes), ecdsep_kinetic |Pi|^2 (after the last step; always
+  // present, 0 before the first), ecdsep_potential V of the last call, ecdsep_updated (0 when the last call skipped
   // or only shifted F0), ecdsep_bounce_cos = cos(Pi_kick, Pi_bounced) of the last step,
   // ecdsep_rescale c and ecdsep_rescaled_kinetic sum (c*Pi)^2 (== E/V - s when the energy
   // projection applied), ecdsep_kicked_kinetic sum Pi_kick^2, ecdsep_f0_shift (F0 tuning).
@@ -64,6 +65,7 @@ class Ecdsep final : public Optimizer {
       if (std::isfinite(v)) d[key] = v;
     };
     put("ecdsep_energy", E_);
+    put("ecdsep_energy_drift", drift_);
     put("ecdsep_potential", potential_);
     put("ecdsep_updated", updated_ ? 1.0 : 0.0);
     if (tuning_) put("ecdsep_f0_shift", dF0_);
@@ -174,6 +176,9 @@ class Ecdsep final : public Optimizer {
         return;
       }
 
+      // The energy drift this step would carry without the projection: H/E - 1 with
+      // H = V*(s + |Pi|^2) at the current parameters and momentum (0 on the first call).
+      drift_ = first ? 0.0 : V * (s + P2_) / E_ - 1.0;
       // Energy projection: rescale Pi so that |Pi|^2 = E/V - s.
       double c = 1.0;
       if (cons_en) {
@@ -260,7 +265,7 @@ class Ecdsep final : public Optimizer {
   // Diagnostics of the last call.
   int64_t calls_ = 0;
   bool updated_ = false;
-  double potential_ = 0.0, rescale_ = 1.0, rescaled_kinetic_ = 0.0, kicked_kinetic_ = 0.0, bounce_cos_ = 1.0;
+  double potential_ = 0.0, drift_ = 0.0, rescale_ = 1.0, rescaled_kinetic_ = 0.0, kicked_kinetic_ = 0.0, bounce_cos_ = 1.0;
 };
 
 std::vector<HpSpec> ecdsep_specs(bool tuning) {

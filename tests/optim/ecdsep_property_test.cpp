@@ -227,11 +227,16 @@ TEST(EcdsepEnergy, ProjectionKeepsTheEnergyOnAFixedObjective) {
     const double F = loss.item();
     const Vec p = prob.flat_params();
     const Vec pi = optim::ecdsep_momentum(*opt).to_vector<double>();
+    double drift = 0.0;
     if (t > 0) {
       const double V = std::pow(F + 0.005 * dot(p, p), 1.5);
-      worst = std::max(worst, std::fabs(V * (1.0 + dot(pi, pi)) - opt->scalar_state().at("E")));
+      const double E = opt->scalar_state().at("E");
+      worst = std::max(worst, std::fabs(V * (1.0 + dot(pi, pi)) - E));
+      drift = V * (1.0 + dot(pi, pi)) / E - 1.0;
     }
     opt->step(optim::StepInfo{F, t});
+    // The logged drift is the same quantity, relative to E.
+    EXPECT_NEAR(opt->diagnostics().at("ecdsep_energy_drift"), drift, 1e-12) << "step " << t;
   }
   EXPECT_GT(worst, 1e-6);
 }
