@@ -80,18 +80,19 @@ void fill_random(const Tensor& t, RandomKind kind, double a, double b, uint64_t 
   cuda::fill_random(t, kind, a, b, seed, offset);
 }
 
-void conv2d_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y) {
-  if (device_of(x, {&w, &y}, "conv2d").is_cpu()) return cpu::conv2d_forward(p, x, w, bias, y);
-  cuda::conv2d_forward(p, x, w, bias, y);
+int64_t conv2d_workspace_bytes(const Conv2dParams& p, const Tensor& x) {
+  if (x.device().is_cpu()) return cpu::conv2d_workspace_bytes(p, x);
+  return cuda::conv2d_workspace_bytes(p, x);
 }
-void conv2d_backward_data(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
-  if (device_of(gy, {&w, &gx}, "conv2d backward").is_cpu()) return cpu::conv2d_backward_data(p, gy, w, gx);
-  cuda::conv2d_backward_data(p, gy, w, gx);
+void conv2d_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y,
+                    const Tensor& workspace) {
+  if (device_of(x, {&w, &y}, "conv2d").is_cpu()) return cpu::conv2d_forward(p, x, w, bias, y, workspace);
+  cuda::conv2d_forward(p, x, w, bias, y, workspace);
 }
-void conv2d_backward_weights(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
-                             const Tensor& gb) {
-  if (device_of(x, {&gy, &gw}, "conv2d backward").is_cpu()) return cpu::conv2d_backward_weights(p, x, gy, gw, gb);
-  cuda::conv2d_backward_weights(p, x, gy, gw, gb);
+void conv2d_backward(const Conv2dParams& p, const Tensor& x, const Tensor& workspace, const Tensor& gy,
+                     const Tensor& w, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  if (device_of(gy, {&w}, "conv2d backward").is_cpu()) return cpu::conv2d_backward(p, x, workspace, gy, w, gx, gw, gb);
+  cuda::conv2d_backward(p, x, workspace, gy, w, gx, gw, gb);
 }
 void pool2d(const Pool2dParams& p, const Tensor& x, const Tensor& y, const Tensor& indices) {
   if (device_of(x, {&y}, "pool2d").is_cpu()) return cpu::pool2d(p, x, y, indices);

@@ -19,6 +19,7 @@ struct Conv2dParams {
   int64_t pad_h = 0, pad_w = 0;         // zero padding on both sides
   int64_t dil_h = 1, dil_w = 1;
   int64_t groups = 1;
+  bool has_bias = false;
   ConvAlgo algo = ConvAlgo::kAuto;
 };
 

@@ -35,13 +35,12 @@ double nll_loss(const Tensor&, const Tensor&) { not_built("cross_entropy on CUDA
 void cross_entropy_backward(const Tensor&, const Tensor&, double, const Tensor&) { not_built("cross_entropy on CUDA"); }
 void fill_random(const Tensor&, RandomKind, double, double, uint64_t, uint64_t) { not_built("random fill on CUDA"); }
 
-void conv2d_forward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+int64_t conv2d_workspace_bytes(const Conv2dParams&, const Tensor&) { not_built("conv2d on CUDA"); }
+void conv2d_forward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
   not_built("conv2d on CUDA");
 }
-void conv2d_backward_data(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&) {
-  not_built("conv2d backward on CUDA");
-}
-void conv2d_backward_weights(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+void conv2d_backward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                     const Tensor&, const Tensor&) {
   not_built("conv2d backward on CUDA");
 }
 void pool2d(const Pool2dParams&, const Tensor&, const Tensor&, const Tensor&) { not_built("pooling on CUDA"); }

@@ -36,7 +36,8 @@ backend::Conv2dParams make_params(const Tensor& x, const Tensor& w, const Tensor
   p.n = x.shape()[0], p.c = x.shape()[1], p.h = x.shape()[2], p.w = x.shape()[3];
   p.k = w.shape()[0], p.r = w.shape()[2], p.s = w.shape()[3];
   p.stride_h = o.stride_h, p.stride_w = o.stride_w, p.pad_h = o.pad_h, p.pad_w = o.pad_w;
-  p.dil_h = o.dil_h, p.dil_w = o.dil_w, p.groups = o.groups, p.algo = to_backend(o.algorithm);
+  p.dil_h = o.dil_h, p.dil_w = o.dil_w, p.groups = o.groups, p.has_bias = b.defined();
+  p.algo = to_backend(o.algorithm);
   check<ShapeError>(p.c % p.groups == 0 && p.k % p.groups == 0 && w.shape()[1] * p.groups == p.c,
                     "conv2d: input ", fmt(x.shape()), " and weight ", fmt(w.shape()), " do not fit ", p.groups,
                     " group(s): expected C and K divisible by groups and weight [K, C / groups, R, S]");
@@ -57,25 +58,28 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOpt
   const backend::Conv2dParams p = make_params(x, w, b, opts);
   const Tensor xc = x.detach().contiguous(), wc = w.detach().contiguous();
   const Tensor bc = b.defined() ? b.detach().contiguous() : Tensor();
+  const bool record = any_requires_grad({&x, &w, &b});
+  const bool need_x = record && x.requires_grad();
+  // The weight and bias gradients are computed together (the backend's contract).
+  const bool need_wb = record && (w.requires_grad() || (b.defined() && b.requires_grad()));
+  // For the weight gradient the backend may keep x in its own layout from the forward.
+  Tensor workspace;
+  if (need_wb) {
+    const int64_t bytes = backend::conv2d_workspace_bytes(p, xc);
+    if (bytes > 0) workspace = Tensor::empty({(bytes + 3) / 4}, kFloat32, x.device());
+  }
   Tensor y = Tensor::empty({p.n, p.k, p.p, p.q}, x.dtype(), x.device());
-  backend::conv2d_forward(p, xc, wc, bc, y);
-  if (any_requires_grad({&x, &w, &b})) {
-    const bool need_x = x.requires_grad(), need_w = w.requires_grad(), need_b = b.defined() && b.requires_grad();
-    // The input is saved only when the weight gradient needs it.
-    const Tensor saved_x = need_w || need_b ? xc : Tensor();
+  backend::conv2d_forward(p, xc, wc, bc, y, workspace);
+  if (record) {
+    const bool need_w = w.requires_grad(), need_b = b.defined() && b.requires_grad();
+    const Tensor saved_x = need_wb ? xc : Tensor();  // the input is saved only for the weight gradient
     const Shape x_shape = xc.shape();
     attach_grad_fn(y, "conv2d", {x, w, b}, [=](const Tensor& g) {
       const Tensor gy = g.contiguous();
-      Tensor gx, gw, gb;
-      if (need_x) {
-        gx = Tensor::empty(x_shape, gy.dtype(), gy.device());
-        backend::conv2d_backward_data(p, gy, wc, gx);
-      }
-      if (need_w || need_b) {
-        gw = Tensor::empty(wc.shape(), wc.dtype(), wc.device());
-        if (bc.defined()) gb = Tensor::empty(bc.shape(), bc.dtype(), bc.device());
-        backend::conv2d_backward_weights(p, saved_x, gy, gw, gb);
-      }
+      Tensor gx = need_x ? Tensor::empty(x_shape, gy.dtype(), gy.device()) : Tensor();
+      Tensor gw = need_wb ? Tensor::empty(wc.shape(), wc.dtype(), wc.device()) : Tensor();
+      Tensor gb = need_wb && bc.defined() ? Tensor::empty(bc.shape(), bc.dtype(), bc.device()) : Tensor();
+      backend::conv2d_backward(p, saved_x, workspace, gy, wc, gx, gw, gb);
       return std::vector<Tensor>{gx, need_w ? gw : Tensor(), need_b ? gb : Tensor()};
     });
   }

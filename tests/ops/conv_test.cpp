@@ -162,3 +162,29 @@ TEST(Conv2d, RejectsBadShapes) {
   EXPECT_THROW(conv2d(x, Tensor::zeros({6, 4, 3, 3}), Tensor(), Conv2dOptions::make(0, 0)), ValueError);
   EXPECT_THROW(conv2d(x.to(kFloat64), Tensor::zeros({6, 4, 3, 3}), Tensor()), ShapeError);  // dtypes differ
 }
+
+// Only the input, or only the weight and bias, needing gradients: each path computes just those.
+TEST(Conv2d, OneDnnPartialGradientsAgreeWithIm2col) {
+  const Tensor x0 = rnd({2, 16, 9, 9}, kFloat32, 400), w0 = rnd({8, 16, 3, 3}, kFloat32, 401);
+  const Tensor b0 = rnd({8}, kFloat32, 402), gy = rnd({2, 8, 5, 5}, kFloat32, 403);
+  for (int which_grad = 0; which_grad < 2; ++which_grad) {
+    std::vector<float> got[2];
+    for (int algo = 0; algo < 2; ++algo) {
+      Tensor x = x0.clone(), w = w0.clone(), b = b0.clone();
+      if (which_grad == 0) x.set_requires_grad(true);
+      else w.set_requires_grad(true), b.set_requires_grad(true);
+      Conv2dOptions o = Conv2dOptions::make(2, 1);
+      o.algorithm = algo == 0 ? ConvAlgorithm::kIm2col : ConvAlgorithm::kOneDnn;
+      conv2d(x, w, b, o).backward(gy);
+      if (which_grad == 0) {
+        got[algo] = x.grad().to_vector<float>();
+      } else {
+        got[algo] = w.grad().to_vector<float>();
+        for (float v : b.grad().to_vector<float>()) got[algo].push_back(v);
+        EXPECT_FALSE(x.grad().defined());
+      }
+    }
+    ASSERT_EQ(got[0].size(), got[1].size());
+    for (size_t i = 0; i < got[0].size(); ++i) ASSERT_NEAR(got[1][i], got[0][i], 1e-4) << "gradient " << which_grad << " element " << i;
+  }
+}

@@ -174,20 +174,26 @@ bool use_onednn(const Conv2dParams& p, DType dtype) {
 
 }  // namespace
 
-void conv2d_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y) {
-  if (use_onednn(p, x.dtype())) return onednn_conv_forward(p, x, w, bias, y);
+int64_t conv2d_workspace_bytes(const Conv2dParams& p, const Tensor& x) {
+  return use_onednn(p, x.dtype()) ? onednn_workspace_bytes(p) : 0;
+}
+
+void conv2d_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y,
+                    const Tensor& workspace) {
+  if (use_onednn(p, x.dtype())) return onednn_conv_forward(p, x, w, bias, y, workspace);
   dispatch_floating(x.dtype(), "conv2d", [&](auto t) { forward_im2col<decltype(t)>(p, x, w, bias, y); });
 }
 
-void conv2d_backward_data(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
-  if (use_onednn(p, gy.dtype())) return onednn_conv_backward_data(p, gy, w, gx);
-  dispatch_floating(gy.dtype(), "conv2d", [&](auto t) { backward_data_im2col<decltype(t)>(p, gy, w, gx); });
-}
-
-void conv2d_backward_weights(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
-                             const Tensor& gb) {
-  if (use_onednn(p, x.dtype())) return onednn_conv_backward_weights(p, x, gy, gw, gb);
-  dispatch_floating(x.dtype(), "conv2d", [&](auto t) { backward_weights_im2col<decltype(t)>(p, x, gy, gw, gb); });
+void conv2d_backward(const Conv2dParams& p, const Tensor& x, const Tensor& workspace, const Tensor& gy,
+                     const Tensor& w, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  check<ValueError>(!gw.defined() || gb.defined() == p.has_bias,
+                    "conv2d backward: the bias gradient must be computed together with the weight gradient");
+  if (use_onednn(p, gy.dtype())) return onednn_conv_backward(p, x, workspace, gy, w, gx, gw, gb);
+  dispatch_floating(gy.dtype(), "conv2d", [&](auto t) {
+    using T = decltype(t);
+    if (gx.defined()) backward_data_im2col<T>(p, gy, w, gx);
+    if (gw.defined()) backward_weights_im2col<T>(p, x, gy, gw, gb);
+  });
 }
 
 }  // namespace momenta::backend::cpu

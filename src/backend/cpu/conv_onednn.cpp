@@ -1,8 +1,11 @@
 // oneDNN convolution primitives, created once per geometry and cached. Memory formats are left
-// to oneDNN (format_tag::any, so it picks its blocked nChw16c-like layouts and the fastest
+// to oneDNN (format_tag::any, so it picks its blocked nChw8c/nChw16c layouts and the fastest
 // kernel); a plain operand is reordered into the chosen layout in a scratch buffer from the
 // caching allocator, and the result is reordered back. Fed plain NCHW directly, oneDNN's kernels
-// ran ~6x slower here (34 vs 199 GFLOP/s), so the reorders pay for themselves.
+// ran ~6x slower (34 vs 199 GFLOP/s, BENCHMARKING.md), so the reorders pay for themselves.
+// Per convolution and training step that is: x in and y out (forward), gy in and gx out (data
+// gradient); the weight gradient reuses the forward's reordered x (the op's workspace) and the
+// reordered gy.
 #include "backend/cpu/conv_onednn.h"
 
 #include <array>
@@ -72,9 +75,9 @@ struct Entry {
 };
 
 using Key = std::array<int64_t, 17>;
-Key key_of(const Conv2dParams& p, bool bias) {
+Key key_of(const Conv2dParams& p) {
   return {p.n, p.c, p.h, p.w, p.k, p.r, p.s, p.p, p.q, p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dil_h, p.dil_w,
-          p.groups, bias ? 1 : 0};
+          p.groups, p.has_bias ? 1 : 0};
 }
 
 std::mutex cache_mutex;
@@ -83,9 +86,10 @@ std::map<Key, std::unique_ptr<Entry>>& cache() {
   return c;
 }
 
-Entry& entry_for(const Conv2dParams& p, bool bias) {
+Entry& entry_for(const Conv2dParams& p) {
+  const bool bias = p.has_bias;
   std::lock_guard<std::mutex> lock(cache_mutex);
-  auto& slot = cache()[key_of(p, bias)];
+  auto& slot = cache()[key_of(p)];
   if (!slot) {
     auto e = std::make_unique<Entry>();
     e->g = make_geometry(p);
@@ -124,9 +128,16 @@ Operand operand(const memory::desc& user_desc, const memory::desc& want, void* d
   return o;
 }
 
-// An input: reordered from the user buffer into the wanted layout.
-Operand input(const memory::desc& user_desc, const memory::desc& want, const Tensor& t) {
-  Operand o = operand(user_desc, want, t.raw_data());
+// An input: reordered from the user buffer into the wanted layout (into `into` when given).
+Operand input(const memory::desc& user_desc, const memory::desc& want, const Tensor& t, const Tensor& into = Tensor()) {
+  Operand o;
+  if (into.defined() && !(want == user_desc)) {
+    o.user = memory(user_desc, engine(), t.raw_data());
+    o.mem = memory(want, engine(), into.raw_data());
+    o.scratch = into;
+  } else {
+    o = operand(user_desc, want, t.raw_data());
+  }
   if (o.reordered()) dnnl::reorder(o.user, o.mem).execute(stream(), o.user, o.mem);
   return o;
 }
@@ -140,20 +151,46 @@ void finish(const Operand& o) {
   dnnl::reorder(from, to).execute(stream(), from, to);
 }
 
+void make_backward_data(Entry& e) {
+  const Geometry& g = e.g;
+  dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, g.src_any, g.weights_any, g.dst_any,
+                                             g.strides, g.dilates, g.pad_l, g.pad_r);
+  e.bwd_data_pd.emplace(desc, engine(), e.fwd_pd);
+  e.bwd_data = dnnl::convolution_backward_data(*e.bwd_data_pd);
+}
+
+void make_backward_weights(Entry& e, bool bias) {
+  const Geometry& g = e.g;
+  const auto algo = dnnl::algorithm::convolution_direct;
+  const auto desc = bias ? dnnl::convolution_backward_weights::desc(algo, g.src_any, g.weights_any, g.bias_any,
+                                                                    g.dst_any, g.strides, g.dilates, g.pad_l, g.pad_r)
+                         : dnnl::convolution_backward_weights::desc(algo, g.src_any, g.weights_any, g.dst_any,
+                                                                    g.strides, g.dilates, g.pad_l, g.pad_r);
+  e.bwd_weights_pd.emplace(desc, engine(), e.fwd_pd);
+  e.bwd_weights = dnnl::convolution_backward_weights(*e.bwd_weights_pd);
+}
+
 }  // namespace
 
 // The right padding is negative when the last stride leaves input unread (a 1x1 stride-2
 // convolution of an even size); oneDNN accepts that.
 bool onednn_supports(const Conv2dParams& p) { return p.n > 0 && p.c > 0 && p.k > 0 && p.p > 0 && p.q > 0; }
 
-void onednn_conv_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y) {
-  Entry& e = entry_for(p, bias.defined());
-  const Operand src = input(e.g.src, e.fwd_pd.src_desc(), x);
+int64_t onednn_workspace_bytes(const Conv2dParams& p) {
+  const Entry& e = entry_for(p);
+  const memory::desc src = e.fwd_pd.src_desc();
+  return src == e.g.src ? 0 : static_cast<int64_t>(src.get_size());
+}
+
+void onednn_conv_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y,
+                         const Tensor& workspace) {
+  Entry& e = entry_for(p);
+  const Operand src = input(e.g.src, e.fwd_pd.src_desc(), x, workspace);
   const Operand wei = input(e.g.weights, e.fwd_pd.weights_desc(), w);
   const Operand dst = output(e.g.dst, e.fwd_pd.dst_desc(), y);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src.mem}, {DNNL_ARG_WEIGHTS, wei.mem}, {DNNL_ARG_DST, dst.mem}};
   Operand b;
-  if (bias.defined()) {
+  if (p.has_bias) {
     b = input(e.g.bias, e.fwd_pd.bias_desc(), bias);
     args.emplace(DNNL_ARG_BIAS, b.mem);
   }
@@ -162,55 +199,44 @@ void onednn_conv_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w
   stream().wait();
 }
 
-void onednn_conv_backward_data(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
-  Entry& e = entry_for(p, false);
-  std::unique_lock<std::mutex> lock(cache_mutex);
-  if (!e.bwd_data_pd) {
-    const Geometry& g = e.g;
-    dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, g.src_any, g.weights_any, g.dst_any,
-                                               g.strides, g.dilates, g.pad_l, g.pad_r);
-    e.bwd_data_pd.emplace(desc, engine(), e.fwd_pd);
-    e.bwd_data = dnnl::convolution_backward_data(*e.bwd_data_pd);
+void onednn_conv_backward(const Conv2dParams& p, const Tensor& x, const Tensor& workspace, const Tensor& gy,
+                          const Tensor& w, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  Entry& e = entry_for(p);
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    if (gx.defined() && !e.bwd_data_pd) make_backward_data(e);
+    if (gw.defined() && !e.bwd_weights_pd) make_backward_weights(e, p.has_bias);
   }
-  lock.unlock();
-  const auto& pd = *e.bwd_data_pd;
-  const Operand dy = input(e.g.dst, pd.diff_dst_desc(), gy);
-  const Operand wei = input(e.g.weights, pd.weights_desc(), w);
-  const Operand dx = output(e.g.src, pd.diff_src_desc(), gx);
-  e.bwd_data.execute(stream(), {{DNNL_ARG_DIFF_DST, dy.mem}, {DNNL_ARG_WEIGHTS, wei.mem}, {DNNL_ARG_DIFF_SRC, dx.mem}});
-  finish(dx);
-  stream().wait();
-}
-
-void onednn_conv_backward_weights(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
-                                  const Tensor& gb) {
-  Entry& e = entry_for(p, gb.defined());
-  std::unique_lock<std::mutex> lock(cache_mutex);
-  if (!e.bwd_weights_pd) {
-    const Geometry& g = e.g;
-    const auto algo = dnnl::algorithm::convolution_direct;
-    const auto desc = gb.defined() ? dnnl::convolution_backward_weights::desc(algo, g.src_any, g.weights_any,
-                                                                              g.bias_any, g.dst_any, g.strides,
-                                                                              g.dilates, g.pad_l, g.pad_r)
-                                   : dnnl::convolution_backward_weights::desc(
-                                         algo, g.src_any, g.weights_any, g.dst_any, g.strides, g.dilates, g.pad_l, g.pad_r);
-    e.bwd_weights_pd.emplace(desc, engine(), e.fwd_pd);
-    e.bwd_weights = dnnl::convolution_backward_weights(*e.bwd_weights_pd);
+  Operand dy;  // gy in the layout of the data gradient, shared with the weight gradient when it fits
+  if (gx.defined()) {
+    const auto& pd = *e.bwd_data_pd;
+    dy = input(e.g.dst, pd.diff_dst_desc(), gy);
+    const Operand wei = input(e.g.weights, pd.weights_desc(), w);
+    const Operand dx = output(e.g.src, pd.diff_src_desc(), gx);
+    e.bwd_data.execute(stream(), {{DNNL_ARG_DIFF_DST, dy.mem}, {DNNL_ARG_WEIGHTS, wei.mem}, {DNNL_ARG_DIFF_SRC, dx.mem}});
+    finish(dx);
   }
-  lock.unlock();
-  const auto& pd = *e.bwd_weights_pd;
-  const Operand src = input(e.g.src, pd.src_desc(), x);
-  const Operand dy = input(e.g.dst, pd.diff_dst_desc(), gy);
-  const Operand dw = output(e.g.weights, pd.diff_weights_desc(), gw);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src.mem}, {DNNL_ARG_DIFF_DST, dy.mem}, {DNNL_ARG_DIFF_WEIGHTS, dw.mem}};
-  Operand db;
-  if (gb.defined()) {
-    db = output(e.g.bias, pd.diff_bias_desc(), gb);
-    args.emplace(DNNL_ARG_DIFF_BIAS, db.mem);
+  if (gw.defined()) {
+    const auto& pd = *e.bwd_weights_pd;
+    if (!gx.defined() || !(dy.mem.get_desc() == pd.diff_dst_desc())) dy = input(e.g.dst, pd.diff_dst_desc(), gy);
+    Operand src;
+    if (workspace.defined() && pd.src_desc() == e.fwd_pd.src_desc()) {
+      src.mem = memory(pd.src_desc(), engine(), workspace.raw_data());  // the forward's reordered x
+    } else {
+      src = input(e.g.src, pd.src_desc(), x);
+    }
+    const Operand dw = output(e.g.weights, pd.diff_weights_desc(), gw);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src.mem}, {DNNL_ARG_DIFF_DST, dy.mem},
+                                         {DNNL_ARG_DIFF_WEIGHTS, dw.mem}};
+    Operand db;
+    if (p.has_bias) {
+      db = output(e.g.bias, pd.diff_bias_desc(), gb);
+      args.emplace(DNNL_ARG_DIFF_BIAS, db.mem);
+    }
+    e.bwd_weights.execute(stream(), args);
+    finish(dw);
+    if (p.has_bias) finish(db);
   }
-  e.bwd_weights.execute(stream(), args);
-  finish(dw);
-  if (gb.defined()) finish(db);
   stream().wait();
 }
 

@@ -9,9 +9,13 @@ namespace momenta::backend::cpu {
 
 // Whether oneDNN can run this geometry (it cannot run empty tensors).
 bool onednn_supports(const Conv2dParams& p);
-void onednn_conv_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y);
-void onednn_conv_backward_data(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx);
-void onednn_conv_backward_weights(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
-                                  const Tensor& gb);
+// Bytes of x in the layout the forward primitive reads; 0 when that is plain NCHW already.
+int64_t onednn_workspace_bytes(const Conv2dParams& p);
+// The kernels of the seam (kernel_list.inc): the forward keeps its reordered x in `workspace`
+// (when defined) for the weight gradient, and the backward reorders gy once for both gradients.
+void onednn_conv_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y,
+                         const Tensor& workspace);
+void onednn_conv_backward(const Conv2dParams& p, const Tensor& x, const Tensor& workspace, const Tensor& gy,
+                          const Tensor& w, const Tensor& gx, const Tensor& gw, const Tensor& gb);
 
 }  // namespace momenta::backend::cpu

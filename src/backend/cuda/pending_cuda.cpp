@@ -23,13 +23,12 @@ void cross_entropy_backward(const Tensor&, const Tensor&, double, const Tensor&)
   not_yet("cross_entropy backward");
 }
 
-void conv2d_forward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+int64_t conv2d_workspace_bytes(const Conv2dParams&, const Tensor&) { not_yet("conv2d"); }
+void conv2d_forward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
   not_yet("conv2d");
 }
-void conv2d_backward_data(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&) {
-  not_yet("conv2d backward");
-}
-void conv2d_backward_weights(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+void conv2d_backward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                     const Tensor&, const Tensor&) {
   not_yet("conv2d backward");
 }
 void pool2d(const Pool2dParams&, const Tensor&, const Tensor&, const Tensor&) { not_yet("pooling"); }
