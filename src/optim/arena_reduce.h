@@ -50,4 +50,35 @@ Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t en
   return total;
 }
 
+// Sums, over i in [begin, end), the K values body(i, v) writes to v[0..K), adding them to acc.
+// Each quantity is accumulated in kLanes interleaved partial sums, so the loop vectorises (one
+// accumulator is a serial chain of dependent additions that costs more than most rules); the
+// lanes are then added in a fixed order, so the result depends only on the range. Used inside
+// the bodies of reduce_arena_range.
+inline constexpr int kLanes = 8;
+
+template <int K, class Body>
+void lane_sums(int64_t begin, int64_t end, Sums<K>& acc, Body&& body) {
+  double lane[K][kLanes] = {};
+  int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) {
+      double v[K];
+      body(i + l, v);
+      for (int k = 0; k < K; ++k) lane[k][l] += v[k];
+    }
+  }
+  double tail[K] = {};
+  for (; i < end; ++i) {
+    double v[K];
+    body(i, v);
+    for (int k = 0; k < K; ++k) tail[k] += v[k];
+  }
+  for (int k = 0; k < K; ++k) {
+    double s = tail[k];
+    for (int l = 0; l < kLanes; ++l) s += lane[k][l];
+    acc[k] += s;
+  }
+}
+
 }  // namespace momenta::optim

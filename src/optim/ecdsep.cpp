@@ -34,6 +34,34 @@ namespace {
 
 constexpr uint64_t kEcdsepStream = 0xEC05E9ull;
 
+// The loop halves of passes K and D (NOTE [ECDSep passes]): restrict pointers, a hoisted copy of
+// the parameters and lane sums (arena_reduce.h) let them vectorise.
+template <class T>
+void kick_range(const T* __restrict p, const T* __restrict g, T* __restrict u, const kernels::EcdsepKickParams<T>& params,
+                int64_t begin, int64_t end, Sums<2>& acc) {
+  const kernels::EcdsepKickParams<T> h = params;
+  lane_sums<2>(begin, end, acc, [&](int64_t i, double* v) {
+    T resc;
+    const double k = static_cast<double>(kernels::ecdsep_kick(p[i], g[i], u[i], h, resc));
+    v[0] = k * k;
+    v[1] = static_cast<double>(resc) * static_cast<double>(resc);
+  });
+}
+
+// z[i - begin] is element i's normal (unused without noise).
+template <class T, bool kNoise>
+void drift_range(T* __restrict p, T* __restrict u, const double* __restrict z, const kernels::EcdsepDriftParams<T>& params,
+                 int64_t begin, int64_t end, Sums<3>& acc) {
+  const kernels::EcdsepDriftParams<T> h = params;
+  lane_sums<3>(begin, end, acc, [&](int64_t i, double* v) {
+    T unit;
+    const double d = static_cast<double>(kernels::ecdsep_drift_bounce(p[i], u[i], kNoise ? z[i - begin] : 0.0, h, unit));
+    v[0] = d * d;
+    v[1] = static_cast<double>(unit) * d;
+    v[2] = static_cast<double>(unit) * static_cast<double>(unit);
+  });
+}
+
 class Ecdsep final : public Optimizer {
  public:
   Ecdsep(const nn::ParamArena& arena, const HyperParams& hp, const char* rule_name, bool tuning_rule)
@@ -194,12 +222,7 @@ class Ecdsep final : public Optimizer {
       double p2k = 0.0, r2 = 0.0;
       for (const auto& g : groups()) {
         const Sums<2> r = reduce_arena_range<2>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<2>& acc) {
-          for (int64_t i = b; i < e; ++i) {
-            T resc;
-            const double k = static_cast<double>(kernels::ecdsep_kick(pp[i], gp[i], up[i], kh, resc));
-            acc[0] += k * k;
-            acc[1] += static_cast<double>(resc) * static_cast<double>(resc);
-          }
+          kick_range<T>(pp, gp, up, kh, b, e, acc);
         });
         p2k += r[0];
         r2 += r[1];
@@ -210,8 +233,10 @@ class Ecdsep final : public Optimizer {
       double denom = s + p2k, two_lr = lr * 2.0;
       if (denom == 0.0) denom = 1.0, two_lr = 0.0;  // only when Pi_kick == 0 and s == 0
       const uint64_t offset = gen_.reserve(static_cast<uint64_t>(arena().size()));
-      const kernels::EcdsepDriftParams<T> dh{static_cast<T>(two_lr), static_cast<T>(denom), static_cast<T>(n),
-                                             static_cast<T>(nu), gen_.seed(), offset};
+      // n == 0 means Pi' == 0 everywhere: no direction to bounce, u = 0 (unit = 0/1, no noise).
+      const kernels::EcdsepDriftParams<T> dh{static_cast<T>(two_lr), static_cast<T>(denom),
+                                             static_cast<T>(n > 0.0 ? n : 1.0), static_cast<T>(n > 0.0 ? nu : 0.0),
+                                             gen_.seed(), offset};
       double u2 = 0.0, au = 0.0, a2 = 0.0;
       for (const auto& g : groups()) {
         const Sums<3> r = reduce_arena_range<3>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<3>& acc) {
@@ -222,14 +247,9 @@ class Ecdsep final : public Optimizer {
           if (nu != 0.0)
             kernels::philox_normal_blocks(dh.seed, dh.offset, static_cast<uint64_t>(first_block),
                                           (e + 3) / 4 - first_block, z);
-          const double* zb = z + (b - 4 * first_block);
-          for (int64_t i = b; i < e; ++i) {
-            T unit;
-            const double u = static_cast<double>(kernels::ecdsep_drift_bounce(pp[i], up[i], nu != 0.0 ? zb[i - b] : 0.0, dh, unit));
-            acc[0] += u * u;
-            acc[1] += static_cast<double>(unit) * u;
-            acc[2] += static_cast<double>(unit) * static_cast<double>(unit);
-          }
+          const double* zb = z + (b - 4 * first_block);  // zb[i - b] is element i's normal
+          if (nu != 0.0) drift_range<T, true>(pp, up, zb, dh, b, e, acc);
+          else drift_range<T, false>(pp, up, zb, dh, b, e, acc);
         });
         u2 += r[0];
         au += r[1];

@@ -64,26 +64,20 @@ template <class T>
 struct EcdsepDriftParams {
   T two_lr;     // lr*2; 0 when s + |Pi'|^2 == 0 (then Pi' == 0 and nothing moves)
   T denom;      // s + |Pi'|^2 (1 in the degenerate case above)
-  T pi_norm;    // n = |Pi'|; 0: Pi' == 0, no direction to bounce, u = 0
-  T nu;         // chaos strength; 0: no noise is drawn (the reference's nu*z is then 0 anyway)
+  T norm_div;   // n = |Pi'|, or 1 when n == 0 (then Pi' == 0 and the direction is 0/1 = 0)
+  T nu;         // chaos strength; 0 when n == 0 (no direction to bounce: u = 0) or no noise is drawn
   uint64_t seed, offset;  // Philox stream of this step's noise; element i uses normal i
 };
 
 // Drift and bounce of one element: `pi` holds the kicked Pi' and receives the unnormalised
 // direction u; `z` is the element's standard normal, philox_normal(h.seed, h.offset, i) for arena
-// index i (the caller draws it: the CPU loop four at a time with philox_normal4), or anything
-// when h.nu == 0. Returns u; (Pi'/n) goes to `unit` for the cosine diagnostic.
+// index i (the caller draws it: the CPU loop in blocks with philox_normal_blocks), and must be 0
+// when h.nu == 0. Branch-free. Returns u; (Pi'/n) goes to `unit` for the cosine diagnostic.
 template <class T>
 MOMENTA_HD T ecdsep_drift_bounce(T& p, T& pi, double z, const EcdsepDriftParams<T>& h, T& unit) {
   p = p + (h.two_lr * pi) / h.denom;
-  if (h.pi_norm == T(0)) {
-    unit = T(0);
-    pi = T(0);
-    return pi;
-  }
-  unit = pi / h.pi_norm;
-  T u = unit;
-  if (h.nu != T(0)) u = u + h.nu * static_cast<T>(z);
+  unit = pi / h.norm_div;
+  const T u = unit + h.nu * static_cast<T>(z);  // exactly unit when nu == 0 (z is then 0)
   pi = u;
   return u;
 }
