@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include "models/mlp.h"
+#include "momenta/data/augment.h"
 #include "momenta/data/dataset.h"
+#include "momenta/nn/conv_layers.h"
 #include "momenta/optim/averager.h"
 #include "momenta/optim/param_groups.h"
 #include "momenta/optim/registry.h"
@@ -148,6 +150,58 @@ TEST(Resume, ContinuesBitExactlyWithGroupsScheduleAndAverager) {
   // Resuming without the averager, or with another one, is refused.
   TrainingRig c = make_run(3, RunSpec{spec.optim, spec.hp, spec.groups, "", {}});
   EXPECT_THROW(train::load_checkpoint(ob.resume_from, *c.model, *c.opt), FormatError);
+  fs::remove_all(dir);
+}
+
+// A convolutional model with batch norm (running statistics are buffers in the checkpoint),
+// crop-and-flip augmentation, SGD-momentum with decay and a multistep schedule: the stack of
+// issue 5. The run that resumes from the epoch-1 checkpoint (what survives a kill) must produce
+// the same losses as the uninterrupted one.
+TEST(Resume, ConvNetWithBatchNormAndAugmentationContinuesBitExactly) {
+  const fs::path dir = fs::temp_directory_path() / ("momenta_resume_conv_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const data::ImageDataset train = toy_dataset(1, 160), test = toy_dataset(2, 40);
+  auto make = [](uint64_t seed) {
+    manual_seed(seed);
+    auto net = std::make_shared<nn::Sequential>();
+    net->add(std::make_shared<nn::Conv2d>(1, 8, 3, 1, 1));
+    net->add(std::make_shared<nn::BatchNorm2d>(8));
+    net->add(std::make_shared<nn::ActivationLayer>(nn::Activation::kReLU));
+    net->add(std::make_shared<nn::GlobalAvgPool>());
+    net->add(std::make_shared<nn::Linear>(8, 3));
+    net->finalize();
+    auto opt = optim::make_optimizer("heavy_ball", net->arena(),
+                                     std::map<std::string, std::string>{{"lr", "0.05"}, {"weight_decay", "5e-4"}});
+    return std::make_pair(net, std::move(opt));
+  };
+  train::TrainerOptions base = three_quiet_epochs();
+  base.schedule.kind = optim::Schedule::Kind::kMultiStep;
+  base.schedule.milestones = {2 * 5};  // after epoch 2 (5 batches of 32 per epoch)
+  base.augmentation = data::parse_augmentation("crop,flip", train.sample_shape());
+
+  auto [net_a, opt_a] = make(11);
+  train::TrainerOptions oa = base;
+  oa.checkpoint = (dir / "a.safetensors").string();
+  oa.on_epoch_start = [&](int64_t epoch, optim::Optimizer&) {
+    if (epoch == 1) fs::copy_file(oa.checkpoint, dir / "after_epoch1.safetensors");
+  };
+  train::Trainer ta(*net_a, *opt_a, oa);
+  const auto ra = ta.fit(train, &test);
+
+  auto [net_b, opt_b] = make(99);
+  train::TrainerOptions ob = base;
+  ob.resume_from = (dir / "after_epoch1.safetensors").string();
+  train::Trainer tb(*net_b, *opt_b, ob);
+  const auto rb = tb.fit(train, &test);
+  ASSERT_EQ(rb.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(rb[i].train_loss, ra[i + 1].train_loss) << "epoch " << rb[i].epoch;
+    EXPECT_EQ(rb[i].test.loss, ra[i + 1].test.loss);
+  }
+  const auto sa = net_a->state_dict(), sb = net_b->state_dict();
+  ASSERT_EQ(sa.size(), sb.size());
+  for (size_t i = 0; i < sa.size(); ++i)  // parameters and the batch-norm running statistics
+    EXPECT_EQ(sa[i].second.to_vector<float>(), sb[i].second.to_vector<float>()) << sa[i].first;
   fs::remove_all(dir);
 }
 
