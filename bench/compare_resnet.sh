@@ -19,20 +19,8 @@ QUIET_WAIT="${QUIET_WAIT:-90}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 [[ -x "$BIN" ]] || { echo "compare_resnet.sh: no executable at $BIN" >&2; exit 2; }
 
-busy_pct() {
-  local a b idle total i
-  a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
-  idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )); total=0
-  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
-  echo $(( total > 0 ? 100 - 100 * idle / total : 0 ))
-}
-wait_quiet() {
-  local t0=$SECONDS b
-  while :; do
-    b=$(busy_pct)
-    if (( b < 15 || SECONDS - t0 >= QUIET_WAIT )); then echo "$b"; return; fi
-  done
-}
+PY=/usr/bin/python3
+source "$ROOT/bench/compare_common.sh"  # busy_pct, wait_quiet (QUIET_WAIT), probe
 
 printf 'pair\tbusy%%\tmomenta_ms\tpytorch_ms\tratio\n'
 for ((p = 1; p <= PAIRS; p++)); do
