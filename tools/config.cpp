@@ -66,7 +66,8 @@ std::vector<std::string> expand_config(const std::vector<std::string>& args) {
     if (a.rfind("--", 0) == 0) given.insert(a.substr(0, a.find('=')));
     out.push_back(a);
   }
-  const std::string command = args[0];
+  if (files.empty() || out.empty()) return out;
+  const std::string command = out[0];  // the subcommand, wherever --config stood
   for (const auto& path : files) {
     check<IOError>(std::filesystem::is_regular_file(path), "config file '", path, "' does not exist");
     toml::table table;

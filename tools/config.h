@@ -15,8 +15,8 @@
 
 namespace momenta::cli {
 
-// Returns `args` (argv without the program name) with each `--config FILE` of the subcommand
-// args[0] replaced by the file's options (IOError when it cannot be read, FormatError naming the
+// Returns `args` (argv without the program name) with each `--config FILE` (before or after the
+// subcommand) replaced by the file's options, placed right after the subcommand (IOError when it cannot be read, FormatError naming the
 // file, line and key when it is not TOML or a value has an unsupported type).
 std::vector<std::string> expand_config(const std::vector<std::string>& args);
 
