@@ -34,7 +34,9 @@ ResNet::ResNet(int64_t in_channels, int64_t num_classes, const std::vector<int64
 Tensor ResNet::forward(const Tensor& x) {
   check<ShapeError>(x.dim() == 4 && x.shape()[1] == stem->in_channels, "ResNet: input must be [N, ",
                     stem->in_channels, ", H, W], got ", fmt(x.shape()));
-  Tensor h = relu((*stem_bn)((*stem)(x)));
+  const int64_t lanes = blocked ? preferred_channel_block(x.device(), x.dtype()) : 0;
+  Tensor h = stem_bn->forward(stem->forward(x, stem->out_channels % std::max<int64_t>(lanes, 1) == 0 ? lanes : 0),
+                              Tensor(), true);
   h = (*blocks)(h);
   return (*fc)(global_avg_pool2d(h));
 }

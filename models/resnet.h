@@ -7,6 +7,10 @@
 //   resnet18:       3x3 conv (64, stride 1, no max-pool), 4 stages of 2 BasicBlocks with 64,
 //                   128, 256, 512 channels, global average pool, linear. Shortcuts: option B
 //                   (1x1 projection + batch norm) as in the paper's ImageNet ResNet-18.
+// Layout: on a device whose convolutions prefer channel-blocked activations (oneDNN on the CPU,
+// float32), everything between the stem and the global pool runs blocked (ops.h), so no layer
+// reorders its input or output; `blocked = false` keeps NCHW throughout (same results up to
+// float32 rounding; the tests compare the two).
 // Initialisation: every conv weight Kaiming-normal (He et al. 2015, fan_in, gain sqrt(2));
 // batch norm weight 1, bias 0; the final Linear keeps PyTorch's default.
 #pragma once
@@ -35,6 +39,7 @@ class ResNet : public nn::Module {
   std::shared_ptr<nn::Sequential> blocks;
   std::shared_ptr<nn::Linear> fc;
   std::string description;
+  bool blocked = true;
 };
 
 // "resnet20", "resnet32", "resnet56" or "resnet18"; ValueError lists them for anything else.

@@ -76,6 +76,19 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);
 Tensor cat(const std::vector<Tensor>& xs, int64_t axis);
 
 // ---- convolution, pooling, normalisation: NCHW images (src/ops/conv.cpp, pool.cpp, norm.cpp) ----
+// Channel-blocked activations. A CPU convolution is fastest when its activations stay in
+// oneDNN's blocked layout (nChw8c with AVX2, nChw16c with AVX-512) from layer to layer, so
+// conv2d, batch_norm, global_avg_pool2d (and every elementwise op, which sees only equal shapes)
+// also accept a blocked activation: a contiguous 5-D tensor [N, C / L, H, W, L] whose element
+// [n, cb, h, w, l] is channel cb * L + l of the NCHW image. Parameters stay plain ([K, C, R, S],
+// [C]). A model converts at its edges (ResNet: plain input, blocked from the stem on, plain again
+// after the global pool); to_blocked / from_blocked convert explicitly.
+// The lane count L at which oneDNN runs fastest on this device and dtype; 0 when blocking does
+// not help (float64, CUDA).
+int64_t preferred_channel_block(Device device, DType dtype);
+// [N, C, H, W] -> [N, C / L, H, W, L] (C divisible by L) and back; differentiable.
+Tensor to_blocked(const Tensor& x, int64_t lanes);
+Tensor from_blocked(const Tensor& x);
 // Which implementation runs a float32 CPU convolution (float64 always uses im2col + GEMM):
 // oneDNN (kAuto, the fast path) or im2col + GEMM (the reference the fast path is tested against).
 enum class ConvAlgorithm { kAuto, kIm2col, kOneDnn };
@@ -85,12 +98,15 @@ struct Conv2dOptions {
   int64_t dil_h = 1, dil_w = 1;
   int64_t groups = 1;
   ConvAlgorithm algorithm = ConvAlgorithm::kAuto;
+  // Layout of the output: 0 plain [N, K, P, Q], L > 0 blocked [N, K / L, P, Q, L].
+  int64_t out_block = 0;
   // Square shorthands.
   static Conv2dOptions make(int64_t stride, int64_t padding, int64_t dilation = 1, int64_t groups = 1) {
-    return {stride, stride, padding, padding, dilation, dilation, groups, ConvAlgorithm::kAuto};
+    return {stride, stride, padding, padding, dilation, dilation, groups, ConvAlgorithm::kAuto, 0};
   }
 };
-// x [N, C, H, W], w [K, C / groups, R, S], b [K] or undefined -> [N, K, P, Q] with
+// x [N, C, H, W] or blocked [N, C / L, H, W, L], w [K, C / groups, R, S], b [K] or undefined ->
+// [N, K, P, Q] (or blocked, opts.out_block) with
 // P = (H + 2 pad_h - dil_h (R - 1) - 1) / stride_h + 1 (floor), Q likewise.
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& opts = {});
 // Square windows; stride 0 means stride = kernel; padding at most kernel / 2 (as PyTorch).
@@ -98,7 +114,7 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t p
 // count_include_pad: divide by kernel^2 (PyTorch's default) or by the in-bounds count.
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t padding = 0,
                   bool count_include_pad = true);
-// Mean over H and W: [N, C, H, W] -> [N, C].
+// Mean over H and W: [N, C, H, W] (or blocked [N, C / L, H, W, L]) -> [N, C].
 Tensor global_avg_pool2d(const Tensor& x);
 // 2x upsampling of H and W. Bilinear follows PyTorch's align_corners=False (edges clamped).
 enum class UpsampleMode { kNearest, kBilinear };
@@ -109,6 +125,16 @@ Tensor upsample2x(const Tensor& x, UpsampleMode mode);
 // Evaluation normalises with the running statistics. weight/bias [C] may be undefined.
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+// The same, fused with what follows it in a residual network: y = relu(batch_norm(x) + residual)
+// in one pass over memory and its gradient in two (the unfused chain makes six). `lanes` > 0
+// reads x (and residual) as a blocked activation [N, C / L, H, W, L].
+struct BatchNormFusion {
+  Tensor residual;  // same shape as x, or undefined
+  bool relu = false;
+  int64_t lanes = 0;
+};
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, double momentum, double eps, const BatchNormFusion& fuse);
 // Group norm (Wu & He 2018): [N, C, ...] normalised over each of `groups` channel groups and
 // the spatial axes; weight/bias [C] may be undefined.
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps = 1e-5);

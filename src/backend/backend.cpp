@@ -1,5 +1,7 @@
 #include "backend/backend.h"
 
+#include "backend/cpu/conv_onednn.h"
+
 namespace momenta::backend {
 
 namespace {
@@ -52,6 +54,9 @@ void gemm_on(Device device, DType dtype, bool trans_a, bool trans_b, int64_t m, 
   if (device.is_cpu()) return cpu::gemm(dtype, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   cuda::gemm(dtype, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+int64_t preferred_channel_block(Device device, DType dtype) {
+  return device.is_cpu() && dtype == kFloat32 ? cpu::onednn_channel_block() : 0;  // cuDNN: plain layouts
+}
 void add_row_bias(const Tensor& out, const Tensor& bias) {
   if (device_of(out, {&bias}, "add_row_bias").is_cpu()) return cpu::add_row_bias(out, bias);
   cuda::add_row_bias(out, bias);
@@ -103,22 +108,22 @@ void pool2d_backward(const Pool2dParams& p, const Tensor& gy, const Tensor& indi
   cuda::pool2d_backward(p, gy, indices, gx);
 }
 
-void batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var) {
-  if (device_of(x, {&mean, &var}, "batch_norm").is_cpu()) return cpu::batch_norm_stats(x, mean, var);
-  cuda::batch_norm_stats(x, mean, var);
+void batch_norm_stats(const Tensor& x, int64_t lanes, const Tensor& mean, const Tensor& var) {
+  if (device_of(x, {&mean, &var}, "batch_norm").is_cpu()) return cpu::batch_norm_stats(x, lanes, mean, var);
+  cuda::batch_norm_stats(x, lanes, mean, var);
 }
-void batch_norm_apply(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias,
-                      double eps, const Tensor& y) {
+void batch_norm_apply(const Tensor& x, int64_t lanes, const Tensor& mean, const Tensor& var, const Tensor& weight,
+                      const Tensor& bias, double eps, const Tensor& residual, bool relu, const Tensor& y) {
   if (device_of(x, {&mean, &var, &y}, "batch_norm").is_cpu())
-    return cpu::batch_norm_apply(x, mean, var, weight, bias, eps, y);
-  cuda::batch_norm_apply(x, mean, var, weight, bias, eps, y);
+    return cpu::batch_norm_apply(x, lanes, mean, var, weight, bias, eps, residual, relu, y);
+  cuda::batch_norm_apply(x, lanes, mean, var, weight, bias, eps, residual, relu, y);
 }
-void batch_norm_backward(const Tensor& x, const Tensor& gy, const Tensor& mean, const Tensor& var,
-                         const Tensor& weight, double eps, bool batch_stats, const Tensor& gx, const Tensor& gw,
-                         const Tensor& gb) {
+void batch_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, const Tensor& y_relu, const Tensor& mean,
+                         const Tensor& var, const Tensor& weight, double eps, bool batch_stats, const Tensor& gx,
+                         const Tensor& gw, const Tensor& gb, const Tensor& g_residual) {
   if (device_of(x, {&gy, &mean, &var}, "batch_norm backward").is_cpu())
-    return cpu::batch_norm_backward(x, gy, mean, var, weight, eps, batch_stats, gx, gw, gb);
-  cuda::batch_norm_backward(x, gy, mean, var, weight, eps, batch_stats, gx, gw, gb);
+    return cpu::batch_norm_backward(x, lanes, gy, y_relu, mean, var, weight, eps, batch_stats, gx, gw, gb, g_residual);
+  cuda::batch_norm_backward(x, lanes, gy, y_relu, mean, var, weight, eps, batch_stats, gx, gw, gb, g_residual);
 }
 
 void group_norm_forward(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,

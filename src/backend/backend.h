@@ -25,4 +25,8 @@ namespace cuda {
 void gemm_on(Device device, DType dtype, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
              const void* a, int64_t lda, const void* b, int64_t ldb, double beta, void* c, int64_t ldc);
 
+// The channel block (ops.h "Channel-blocked activations") convolutions prefer on `device` for
+// `dtype`; 0 for none.
+int64_t preferred_channel_block(Device device, DType dtype);
+
 }  // namespace momenta::backend

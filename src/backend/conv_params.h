@@ -21,6 +21,9 @@ struct Conv2dParams {
   int64_t groups = 1;
   bool has_bias = false;
   ConvAlgo algo = ConvAlgo::kAuto;
+  // Layouts of x (and gx) and of y (and gy): 0 plain NCHW, L > 0 channel-blocked
+  // [N, C / L, H, W, L] (ops.h "Channel-blocked activations").
+  int64_t in_block = 0, out_block = 0;
 };
 
 enum class PoolKind : uint8_t { kMax, kAvg };

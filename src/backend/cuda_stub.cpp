@@ -48,15 +48,15 @@ void pool2d_backward(const Pool2dParams&, const Tensor&, const Tensor&, const Te
   not_built("pooling backward on CUDA");
 }
 
-void batch_norm_stats(const Tensor&, const Tensor&, const Tensor&) { not_built("batch_norm on CUDA"); }
-void batch_norm_apply(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, const Tensor&) {
+void batch_norm_stats(const Tensor&, int64_t, const Tensor&, const Tensor&) { not_built("batch_norm on CUDA"); }
+void batch_norm_apply(const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
+                      const Tensor&, bool, const Tensor&) {
   not_built("batch_norm on CUDA");
 }
-void batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, bool,
-                         const Tensor&, const Tensor&, const Tensor&) {
+void batch_norm_backward(const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                         const Tensor&, double, bool, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
   not_built("batch_norm backward on CUDA");
 }
-
 void group_norm_forward(const Tensor&, int64_t, const Tensor&, const Tensor&, double, const Tensor&, const Tensor&,
                         const Tensor&) {
   not_built("group_norm on CUDA");

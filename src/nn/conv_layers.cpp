@@ -19,7 +19,16 @@ Conv2d::Conv2d(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t paddi
   }
 }
 
-Tensor Conv2d::forward(const Tensor& x) { return conv2d(x, weight, bias, options); }
+Tensor Conv2d::forward(const Tensor& x) {
+  const int64_t block = x.dim() == 5 && out_channels % x.shape()[4] == 0 ? x.shape()[4] : 0;
+  return forward(x, block);
+}
+
+Tensor Conv2d::forward(const Tensor& x, int64_t out_block) {
+  Conv2dOptions o = options;
+  o.out_block = out_block;
+  return conv2d(x, weight, bias, o);
+}
 
 std::string Conv2d::describe() const {
   return str_cat("Conv2d(", in_channels, " -> ", out_channels, ", ", kernel, "x", kernel, ", stride ", options.stride_h,
@@ -39,9 +48,13 @@ BatchNorm2d::BatchNorm2d(int64_t c, double eps_, double momentum_, bool affine)
   running_var = register_buffer("running_var", Tensor::ones({c}));
 }
 
-Tensor BatchNorm2d::forward(const Tensor& x) {
-  check<ShapeError>(x.dim() == 4, "BatchNorm2d: input must be [N, C, H, W], got ", fmt(x.shape()));
-  return batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
+Tensor BatchNorm2d::forward(const Tensor& x) { return forward(x, Tensor(), false); }
+
+Tensor BatchNorm2d::forward(const Tensor& x, const Tensor& residual, bool relu) {
+  check<ShapeError>(x.dim() == 4 || x.dim() == 5,
+                    "BatchNorm2d: input must be [N, C, H, W] or blocked [N, C / L, H, W, L], got ", fmt(x.shape()));
+  BatchNormFusion fuse{residual, relu, x.dim() == 5 ? x.shape()[4] : 0};
+  return batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum, eps, fuse);
 }
 
 std::string BatchNorm2d::describe() const { return str_cat("BatchNorm2d(", channels, ")"); }

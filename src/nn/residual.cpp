@@ -18,19 +18,28 @@ BasicBlock::BasicBlock(int64_t in, int64_t out, int64_t st, Shortcut sc, Generat
                     " channels to ", out, "; use option B");
 }
 
+// Layout-preserving: a blocked input [N, C / L, H, W, L] gives a blocked output, so a network
+// of blocks never leaves oneDNN's layout. The second batch norm carries the residual add and the
+// final ReLU (one fused op).
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor h = relu((*bn1)((*conv1)(x)));
-  h = (*bn2)((*conv2)(h));
+  const bool blocked = x.dim() == 5;
+  const int64_t lanes = blocked ? x.shape()[4] : 0;
+  const int64_t out_block = blocked && out_channels % lanes == 0 ? lanes : 0;
+  Tensor h = bn1->forward(conv1->forward(x, out_block), Tensor(), true);
+  h = conv2->forward(h, out_block);
   Tensor s = x;
   if (proj) {
-    s = (*proj_bn)((*proj)(x));
+    s = proj_bn->forward(proj->forward(x, out_block));
   } else if (stride != 1 || in_channels != out_channels) {
+    const int64_t extra = out_channels - in_channels, lo = extra / 2, hi = extra - lo;
+    // Option A on a blocked input whose padding is not whole blocks: take the plain route.
+    if (blocked && (out_block == 0 || lo % lanes != 0 || hi % lanes != 0)) s = from_blocked(s);
+    const int64_t unit = s.dim() == 5 ? lanes : 1;  // channels per entry of axis 1
     // Option A: subsample, then zero channels on both sides (what a 1x1 stride-s identity sees).
     if (stride != 1) s = s.slice(2, 0, s.shape()[2], stride).slice(3, 0, s.shape()[3], stride);
-    const int64_t extra = out_channels - in_channels, lo = extra / 2, hi = extra - lo;
     auto zeros = [&](int64_t channels) {
       Shape zs = s.shape();
-      zs[1] = channels;
+      zs[1] = channels / unit;
       return Tensor::zeros(zs, s.dtype(), s.device());
     };
     if (extra > 0) {
@@ -40,8 +49,10 @@ Tensor BasicBlock::forward(const Tensor& x) {
       if (hi > 0) parts.push_back(zeros(hi));
       s = cat(parts, 1);
     }
+    if (out_block > 0 && s.dim() == 4) s = to_blocked(s, out_block);
   }
-  return relu(h + s);
+  if (h.dim() != s.dim()) s = h.dim() == 5 ? to_blocked(s, lanes) : from_blocked(s);
+  return bn2->forward(h, s, true);
 }
 
 std::string BasicBlock::describe() const {

@@ -44,11 +44,25 @@ Tensor affine(Tensor y, const Tensor& weight, const Tensor& bias, const Shape& s
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum, double eps) {
+  return batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps, BatchNormFusion{});
+}
+
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, double momentum, double eps, const BatchNormFusion& fuse) {
+  const int64_t lanes = fuse.lanes;
   check<ShapeError>(x.dim() >= 2 && is_floating(x.dtype()), "batch_norm: input must be a floating [N, C, ...], got ",
                     fmt(x.shape()), " ", dtype_name(x.dtype()));
-  const int64_t c = x.shape()[1];
+  check<ShapeError>(lanes == 0 || (lanes > 0 && x.dim() == 5 && x.shape()[4] == lanes), "batch_norm: a blocked input ",
+                    "with ", lanes, " lanes must be [N, C / ", lanes, ", H, W, ", lanes, "], got ", fmt(x.shape()));
+  const int64_t c = x.shape()[1] * std::max<int64_t>(lanes, 1);
   check_affine(weight, {c}, x, "batch_norm", "weight");
   check_affine(bias, {c}, x, "batch_norm", "bias");
+  const Tensor& residual = fuse.residual;
+  if (residual.defined()) {
+    check<ShapeError>(residual.shape() == x.shape() && residual.dtype() == x.dtype() && residual.device() == x.device(),
+                      "batch_norm: the fused residual must match the input ", fmt(x.shape()), " ",
+                      dtype_name(x.dtype()), ", got ", fmt(residual.shape()), " ", dtype_name(residual.dtype()));
+  }
   check<ShapeError>(running_mean.defined() == running_var.defined(),
                     "batch_norm: running_mean and running_var must both be given or both be absent");
   if (running_mean.defined()) {
@@ -62,7 +76,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
     const int64_t count = x.numel() / std::max<int64_t>(c, 1);
     check<ValueError>(count > 1, "batch_norm: training needs more than one value per channel, got input ",
                       fmt(x.shape()));
-    backend::batch_norm_stats(xc, mean, var);
+    backend::batch_norm_stats(xc, lanes, mean, var);
     if (running_mean.defined()) {
       NoGradGuard ng;
       const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
@@ -76,17 +90,23 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   }
   const Tensor wd = weight.defined() ? weight.detach().contiguous() : Tensor();
   const Tensor bd = bias.defined() ? bias.detach().contiguous() : Tensor();
+  const Tensor rc = residual.defined() ? residual.detach().contiguous() : Tensor();
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  backend::batch_norm_apply(xc, mean, var, wd, bd, eps, y);
-  if (any_requires_grad({&x, &weight, &bias})) {
+  backend::batch_norm_apply(xc, lanes, mean, var, wd, bd, eps, rc, fuse.relu, y);
+  if (any_requires_grad({&x, &weight, &bias, &residual})) {
     const bool need_x = x.requires_grad(), need_w = weight.defined() && weight.requires_grad(),
-               need_b = bias.defined() && bias.requires_grad();
-    attach_grad_fn(y, "batch_norm", {x, weight, bias}, [=](const Tensor& g) {
+               need_b = bias.defined() && bias.requires_grad(), need_r = residual.defined() && residual.requires_grad();
+    // The ReLU's mask is read from the output; detached, so y's graph node does not hold itself.
+    const Tensor y_relu = fuse.relu ? y.detach() : Tensor();
+    attach_grad_fn(y, "batch_norm", {x, weight, bias, residual}, [=](const Tensor& g) {
       Tensor gx = need_x ? Tensor::empty(xc.shape(), xc.dtype(), xc.device()) : Tensor();
       Tensor gw = need_w ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
       Tensor gb = need_b ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
-      backend::batch_norm_backward(xc, g.contiguous(), mean, var, wd, eps, training, gx, gw, gb);
-      return std::vector<Tensor>{gx, gw, gb};
+      // The residual's gradient is the output's, masked by the ReLU when there is one.
+      Tensor gr = need_r ? (fuse.relu ? Tensor::empty(xc.shape(), xc.dtype(), xc.device()) : g) : Tensor();
+      backend::batch_norm_backward(xc, lanes, g.contiguous(), y_relu, mean, var, wd, eps, training, gx, gw, gb,
+                                   need_r && fuse.relu ? gr : Tensor());
+      return std::vector<Tensor>{gx, gw, gb, gr};
     });
   }
   return y;

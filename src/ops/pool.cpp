@@ -67,8 +67,11 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
 }
 
 Tensor global_avg_pool2d(const Tensor& x) {
-  check<ShapeError>(x.dim() == 4, "global_avg_pool2d: input must be [N, C, H, W], got ", fmt(x.shape()));
-  return mean(x, {2, 3});
+  check<ShapeError>(x.dim() == 4 || x.dim() == 5,
+                    "global_avg_pool2d: input must be [N, C, H, W] or blocked [N, C / L, H, W, L], got ", fmt(x.shape()));
+  if (x.dim() == 4) return mean(x, {2, 3});
+  // Blocked: [N, C / L, L] in channel order c = cb * L + l, which is NCHW's.
+  return mean(x, {2, 3}).reshape({x.shape()[0], x.shape()[1] * x.shape()[4]});
 }
 
 Tensor upsample2x(const Tensor& x, UpsampleMode mode) {

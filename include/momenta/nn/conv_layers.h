@@ -1,5 +1,6 @@
 // Image layers over NCHW tensors: Conv2d, the normalisations, pooling and upsampling. Each
-// is a thin Module over the op of the same name in ops.h.
+// is a thin Module over the op of the same name in ops.h. Conv2d, BatchNorm2d and
+// GlobalAvgPool also take channel-blocked activations [N, C / L, H, W, L] (ops.h).
 #pragma once
 
 #include <string>
@@ -16,7 +17,11 @@ class Conv2d : public Module {
  public:
   Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride = 1, int64_t padding = 0,
          bool bias = true, int64_t groups = 1, int64_t dilation = 1, Generator& gen = default_generator());
+  // The output keeps the input's layout: blocked in, blocked out (when the output channels
+  // divide into the input's blocks, else plain).
   Tensor forward(const Tensor& x) override;
+  // With the output layout chosen: 0 plain, L blocked with L lanes.
+  Tensor forward(const Tensor& x, int64_t out_block);
   std::string describe() const override;
   Tensor weight, bias;
   int64_t in_channels, out_channels, kernel;
@@ -29,6 +34,8 @@ class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int64_t channels, double eps = 1e-5, double momentum = 0.1, bool affine = true);
   Tensor forward(const Tensor& x) override;
+  // relu?(bn(x) + residual?) in one fused op (ops.h BatchNormFusion).
+  Tensor forward(const Tensor& x, const Tensor& residual, bool relu);
   std::string describe() const override;
   Tensor weight, bias, running_mean, running_var;
   int64_t channels;

@@ -164,6 +164,44 @@ void backward_weights_im2col(const Conv2dParams& p, const Tensor& x, const Tenso
   });
 }
 
+// Channel-blocked operands on the im2col path: converted to NCHW copies around the plain kernels
+// (it is the reference path; the fast one reads blocked layouts natively). Element (n, c, i) of
+// an [N, C, I] image sits at (n * C + c) * I + i plain, at ((n * C/L + c/L) * I + i) * L + c % L
+// blocked.
+int64_t layout_offset(int64_t block, int64_t c_total, int64_t inner, int64_t n, int64_t c, int64_t i) {
+  if (block == 0) return (n * c_total + c) * inner + i;
+  return ((n * (c_total / block) + c / block) * inner + i) * block + c % block;
+}
+
+template <class T>
+void relayout(const Tensor& src, int64_t from, const Tensor& dst, int64_t to, int64_t n, int64_t c, int64_t inner) {
+  const T* sp = src.data<T>();
+  T* dp = dst.data<T>();
+  parallel_for(n * c, inner, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t ni = r / c, ci = r % c;
+      for (int64_t i = 0; i < inner; ++i) dp[layout_offset(to, c, inner, ni, ci, i)] = sp[layout_offset(from, c, inner, ni, ci, i)];
+    }
+  });
+}
+
+// An NCHW view of a possibly blocked operand: t itself, or a converted copy.
+Tensor as_plain(const Tensor& t, int64_t block, int64_t n, int64_t c, int64_t h, int64_t w) {
+  if (block == 0 || !t.defined()) return t;
+  Tensor plain = Tensor::empty({n, c, h, w}, t.dtype());
+  dispatch_floating(t.dtype(), "conv2d", [&](auto v) { relayout<decltype(v)>(t, block, plain, 0, n, c, h * w); });
+  return plain;
+}
+// Where a plain kernel writes a result that belongs in `t`: t itself, or a plain scratch that
+// store_blocked() then converts into t.
+Tensor plain_target(const Tensor& t, int64_t block, int64_t n, int64_t c, int64_t h, int64_t w) {
+  return block == 0 || !t.defined() ? t : Tensor::empty({n, c, h, w}, t.dtype());
+}
+void store_blocked(const Tensor& plain, const Tensor& t, int64_t block, int64_t n, int64_t c, int64_t h, int64_t w) {
+  if (block == 0 || !t.defined()) return;
+  dispatch_floating(t.dtype(), "conv2d", [&](auto v) { relayout<decltype(v)>(plain, 0, t, block, n, c, h * w); });
+}
+
 bool use_onednn(const Conv2dParams& p, DType dtype) {
   if (dtype != kFloat32 || p.algo == ConvAlgo::kIm2col) return false;
   const bool ok = onednn_supports(p);
@@ -181,7 +219,9 @@ int64_t conv2d_workspace_bytes(const Conv2dParams& p, const Tensor& x) {
 void conv2d_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y,
                     const Tensor& workspace) {
   if (use_onednn(p, x.dtype())) return onednn_conv_forward(p, x, w, bias, y, workspace);
-  dispatch_floating(x.dtype(), "conv2d", [&](auto t) { forward_im2col<decltype(t)>(p, x, w, bias, y); });
+  const Tensor xp = as_plain(x, p.in_block, p.n, p.c, p.h, p.w), yp = plain_target(y, p.out_block, p.n, p.k, p.p, p.q);
+  dispatch_floating(x.dtype(), "conv2d", [&](auto t) { forward_im2col<decltype(t)>(p, xp, w, bias, yp); });
+  store_blocked(yp, y, p.out_block, p.n, p.k, p.p, p.q);
 }
 
 void conv2d_backward(const Conv2dParams& p, const Tensor& x, const Tensor& workspace, const Tensor& gy,
@@ -189,11 +229,15 @@ void conv2d_backward(const Conv2dParams& p, const Tensor& x, const Tensor& works
   check<ValueError>(!gw.defined() || gb.defined() == p.has_bias,
                     "conv2d backward: the bias gradient must be computed together with the weight gradient");
   if (use_onednn(p, gy.dtype())) return onednn_conv_backward(p, x, workspace, gy, w, gx, gw, gb);
+  const Tensor gyp = as_plain(gy, p.out_block, p.n, p.k, p.p, p.q);
+  const Tensor xp = gw.defined() ? as_plain(x, p.in_block, p.n, p.c, p.h, p.w) : Tensor();
+  const Tensor gxp = plain_target(gx, p.in_block, p.n, p.c, p.h, p.w);
   dispatch_floating(gy.dtype(), "conv2d", [&](auto t) {
     using T = decltype(t);
-    if (gx.defined()) backward_data_im2col<T>(p, gy, w, gx);
-    if (gw.defined()) backward_weights_im2col<T>(p, x, gy, gw, gb);
+    if (gxp.defined()) backward_data_im2col<T>(p, gyp, w, gxp);
+    if (gw.defined()) backward_weights_im2col<T>(p, xp, gyp, gw, gb);
   });
+  store_blocked(gxp, gx, p.in_block, p.n, p.c, p.h, p.w);
 }
 
 }  // namespace momenta::backend::cpu

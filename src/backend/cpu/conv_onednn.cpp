@@ -1,7 +1,9 @@
 // oneDNN convolution primitives, created once per geometry and cached. Memory formats are left
 // to oneDNN (format_tag::any, so it picks its blocked nChw8c/nChw16c layouts and the fastest
-// kernel); a plain operand is reordered into the chosen layout in a scratch buffer from the
-// caching allocator, and the result is reordered back. Fed plain NCHW directly, oneDNN's kernels
+// kernel); an operand in another layout is reordered into the chosen one in a scratch buffer
+// from the caching allocator, and the result is reordered back. Operands that are already
+// channel-blocked the way oneDNN wants (a model that keeps its activations blocked) pass
+// through untouched. Fed plain NCHW directly, oneDNN's kernels
 // ran ~6x slower (34 vs 199 GFLOP/s, BENCHMARKING.md), so the reorders pay for themselves.
 // Per convolution and training step that is: x in and y out (forward), gy in and gx out (data
 // gradient); the weight gradient reuses the forward's reordered x (the op's workspace) and the
@@ -31,6 +33,17 @@ dnnl::stream& stream() {
   return s;
 }
 
+// The oneDNN tag of a data layout: plain NCHW or channel-blocked (conv_params.h).
+Tag data_tag(int64_t block) {
+  switch (block) {
+    case 0: return Tag::nchw;
+    case 4: return Tag::nChw4c;
+    case 8: return Tag::nChw8c;
+    case 16: return Tag::nChw16c;
+    default: return Tag::undef;
+  }
+}
+
 int64_t right_pad(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t dil, int64_t pad_l) {
   return (out - 1) * stride + (kernel - 1) * dil + 1 - in - pad_l;
 }
@@ -47,8 +60,8 @@ Geometry make_geometry(const Conv2dParams& p) {
   const memory::dims src{p.n, p.c, p.h, p.w}, dst{p.n, p.k, p.p, p.q}, bias{p.k};
   const memory::dims weights = p.groups == 1 ? memory::dims{p.k, p.c, p.r, p.s}
                                              : memory::dims{p.groups, p.k / p.groups, p.c / p.groups, p.r, p.s};
-  g.src = memory::desc(src, f32, Tag::nchw);
-  g.dst = memory::desc(dst, f32, Tag::nchw);
+  g.src = memory::desc(src, f32, data_tag(p.in_block));
+  g.dst = memory::desc(dst, f32, data_tag(p.out_block));
   g.weights = memory::desc(weights, f32, p.groups == 1 ? Tag::oihw : Tag::goihw);
   g.bias = memory::desc(bias, f32, Tag::x);
   g.src_any = memory::desc(src, f32, Tag::any);
@@ -74,10 +87,11 @@ struct Entry {
   dnnl::convolution_backward_weights bwd_weights;
 };
 
-using Key = std::array<int64_t, 17>;
+using Key = std::array<int64_t, 19>;
 Key key_of(const Conv2dParams& p) {
-  return {p.n, p.c, p.h, p.w, p.k, p.r, p.s, p.p, p.q, p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dil_h, p.dil_w,
-          p.groups, p.has_bias ? 1 : 0};
+  return {p.n,     p.c,     p.h,        p.w,        p.k,           p.r,         p.s,
+          p.p,     p.q,     p.stride_h, p.stride_w, p.pad_h,       p.pad_w,     p.dil_h,
+          p.dil_w, p.groups, p.has_bias ? 1 : 0, p.in_block, p.out_block};
 }
 
 std::mutex cache_mutex;
@@ -174,7 +188,25 @@ void make_backward_weights(Entry& e, bool bias) {
 
 // The right padding is negative when the last stride leaves input unread (a 1x1 stride-2
 // convolution of an even size); oneDNN accepts that.
-bool onednn_supports(const Conv2dParams& p) { return p.n > 0 && p.c > 0 && p.k > 0 && p.p > 0 && p.q > 0; }
+bool onednn_supports(const Conv2dParams& p) {
+  return p.n > 0 && p.c > 0 && p.k > 0 && p.p > 0 && p.q > 0 && data_tag(p.in_block) != Tag::undef &&
+         data_tag(p.out_block) != Tag::undef;
+}
+
+// Asks oneDNN which layout it picks for the output of a typical ResNet convolution (32 -> 32
+// channels, 3x3) when free to choose: that is the layout its fastest kernels read and write.
+int64_t onednn_channel_block() {
+  static const int64_t block = [] {
+    Conv2dParams p;
+    p.n = 2, p.c = 32, p.h = 8, p.w = 8, p.k = 32, p.r = 3, p.s = 3, p.p = 8, p.q = 8, p.pad_h = 1, p.pad_w = 1;
+    const memory::desc chosen = entry_for(p).fwd_pd.dst_desc();
+    for (int64_t b : {16, 8, 4}) {
+      if (chosen == memory::desc({p.n, p.k, p.p, p.q}, memory::data_type::f32, data_tag(b))) return b;
+    }
+    return int64_t{0};
+  }();
+  return block;
+}
 
 int64_t onednn_workspace_bytes(const Conv2dParams& p) {
   const Entry& e = entry_for(p);

@@ -1,5 +1,6 @@
-// oneDNN float32 convolution on plain NCHW tensors (conv_onednn.cpp). oneDNN picks its own
-// layouts (format_tag::any); inputs and outputs are reordered at the call's edges.
+// oneDNN float32 convolution on plain NCHW or channel-blocked tensors (conv_onednn.cpp). oneDNN
+// picks its own layouts (format_tag::any); operands in other layouts are reordered at the
+// call's edges.
 #pragma once
 
 #include "backend/conv_params.h"
@@ -9,6 +10,9 @@ namespace momenta::backend::cpu {
 
 // Whether oneDNN can run this geometry (it cannot run empty tensors).
 bool onednn_supports(const Conv2dParams& p);
+// The channel block of the layout oneDNN's float32 convolutions choose on this CPU (8 with AVX2,
+// 16 with AVX-512), 0 when it chooses a plain layout.
+int64_t onednn_channel_block();
 // Bytes of x in the layout the forward primitive reads; 0 when that is plain NCHW already.
 int64_t onednn_workspace_bytes(const Conv2dParams& p);
 // The kernels of the seam (kernel_list.inc): the forward keeps its reordered x in `workspace`

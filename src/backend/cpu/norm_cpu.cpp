@@ -1,11 +1,6 @@
-// CPU batch and group norm over a contiguous [N, C, inner] tensor, one pass per statistic
-// instead of the dozen passes and temporaries of a composite form. Sums accumulate in double.
-// Batch norm (threads own channels), with xhat = (x - mean) * invstd,
-// invstd = 1 / sqrt(var + eps), M = N * inner:
-//   forward:   y = xhat * w + b
-//   backward (batch statistics): gb = sum gy, gw = sum gy * xhat,
-//              gx = w * invstd * (gy - gb / M - xhat * gw / M)
-//   backward (fixed statistics): gx = w * invstd * gy
+// CPU group norm over a contiguous [N, C, inner] tensor, one pass per statistic instead of the
+// dozen passes and temporaries of a composite form. Sums accumulate in double. (Batch norm:
+// batch_norm_cpu.cpp.)
 // Group norm (threads own (n, group) rows of D = C / G * inner values), with gh = gy * w[c]:
 //   gx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)),  gw[c] = sum gy * xhat,  gb[c] = sum gy
 #include <cmath>
@@ -40,91 +35,6 @@ double sum8(int64_t n, F&& f) {
 template <class T>
 const T* opt(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
-}
-
-template <class T>
-void stats(const Tensor& x, const Tensor& mean, const Tensor& var) {
-  const Geometry g = geometry(x);
-  const T* xp = x.data<T>();
-  T* mp = mean.data<T>();
-  T* vp = var.data<T>();
-  const double count = static_cast<double>(g.n * g.inner);
-  parallel_for(g.c, g.n * g.inner, [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c) {
-      double s = 0.0;
-      for (int64_t n = 0; n < g.n; ++n) {
-        const T* row = xp + (n * g.c + c) * g.inner;
-        s += sum8(g.inner, [&](int64_t i) { return static_cast<double>(row[i]); });
-      }
-      const double m = s / count;
-      double q = 0.0;
-      for (int64_t n = 0; n < g.n; ++n) {
-        const T* row = xp + (n * g.c + c) * g.inner;
-        q += sum8(g.inner, [&](int64_t i) {
-          const double d = static_cast<double>(row[i]) - m;
-          return d * d;
-        });
-      }
-      mp[c] = static_cast<T>(m);
-      vp[c] = static_cast<T>(q / count);
-    }
-  });
-}
-
-template <class T>
-void apply(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias, double eps,
-           const Tensor& y) {
-  const Geometry g = geometry(x);
-  const T *xp = x.data<T>(), *mp = mean.data<T>(), *vp = var.data<T>(), *wp = opt<T>(weight), *bp = opt<T>(bias);
-  T* yp = y.data<T>();
-  parallel_for(g.n * g.c, g.inner, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t c = r % g.c;
-      const double invstd = 1.0 / std::sqrt(static_cast<double>(vp[c]) + eps);
-      const T scale = static_cast<T>(invstd * (wp ? static_cast<double>(wp[c]) : 1.0));
-      const T shift = static_cast<T>((bp ? static_cast<double>(bp[c]) : 0.0) - static_cast<double>(mp[c]) * scale);
-      const T* xr = xp + r * g.inner;
-      T* yr = yp + r * g.inner;
-      for (int64_t i = 0; i < g.inner; ++i) yr[i] = xr[i] * scale + shift;
-    }
-  });
-}
-
-template <class T>
-void backward(const Tensor& x, const Tensor& gy, const Tensor& mean, const Tensor& var, const Tensor& weight, double eps,
-              bool batch_stats, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
-  const Geometry g = geometry(x);
-  const T *xp = x.data<T>(), *gyp = gy.data<T>(), *mp = mean.data<T>(), *vp = var.data<T>(), *wp = opt<T>(weight);
-  T *gxp = gx.defined() ? gx.data<T>() : nullptr, *gwp = gw.defined() ? gw.data<T>() : nullptr,
-    *gbp = gb.defined() ? gb.data<T>() : nullptr;
-  const double count = static_cast<double>(g.n * g.inner);
-  parallel_for(g.c, g.n * g.inner, [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c) {
-      const double m = mp[c], invstd = 1.0 / std::sqrt(static_cast<double>(vp[c]) + eps);
-      double sum_g = 0.0, sum_gx = 0.0;  // sum gy and sum gy * (x - mean)
-      for (int64_t n = 0; n < g.n; ++n) {
-        const T *xr = xp + (n * g.c + c) * g.inner, *gr = gyp + (n * g.c + c) * g.inner;
-        sum_g += sum8(g.inner, [&](int64_t i) { return static_cast<double>(gr[i]); });
-        sum_gx += sum8(g.inner, [&](int64_t i) {
-          return static_cast<double>(gr[i]) * (static_cast<double>(xr[i]) - m);
-        });
-      }
-      if (gbp) gbp[c] = static_cast<T>(sum_g);
-      if (gwp) gwp[c] = static_cast<T>(sum_gx * invstd);
-      if (!gxp) continue;
-      const double w = wp ? static_cast<double>(wp[c]) : 1.0;
-      // gx = a * gy + b * x + d, from the formula above with xhat expanded.
-      const double a = w * invstd;
-      const double b = batch_stats ? -a * invstd * invstd * sum_gx / count : 0.0;
-      const double d = batch_stats ? -a * sum_g / count - b * m : 0.0;
-      const T at = static_cast<T>(a), bt = static_cast<T>(b), dt = static_cast<T>(d);
-      for (int64_t n = 0; n < g.n; ++n) {
-        const T *xr = xp + (n * g.c + c) * g.inner, *gr = gyp + (n * g.c + c) * g.inner;
-        T* out = gxp + (n * g.c + c) * g.inner;
-        for (int64_t i = 0; i < g.inner; ++i) out[i] = at * gr[i] + bt * xr[i] + dt;
-      }
-    }
-  });
 }
 
 template <class T>
@@ -213,23 +123,6 @@ void gn_backward(const Tensor& x, const Tensor& gy, int64_t groups, const Tensor
 }
 
 }  // namespace
-
-void batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var) {
-  dispatch_floating(x.dtype(), "batch_norm", [&](auto t) { stats<decltype(t)>(x, mean, var); });
-}
-
-void batch_norm_apply(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias,
-                      double eps, const Tensor& y) {
-  dispatch_floating(x.dtype(), "batch_norm", [&](auto t) { apply<decltype(t)>(x, mean, var, weight, bias, eps, y); });
-}
-
-void batch_norm_backward(const Tensor& x, const Tensor& gy, const Tensor& mean, const Tensor& var,
-                         const Tensor& weight, double eps, bool batch_stats, const Tensor& gx, const Tensor& gw,
-                         const Tensor& gb) {
-  dispatch_floating(x.dtype(), "batch_norm", [&](auto t) {
-    backward<decltype(t)>(x, gy, mean, var, weight, eps, batch_stats, gx, gw, gb);
-  });
-}
 
 void group_norm_forward(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
                         const Tensor& y, const Tensor& mean, const Tensor& rstd) {

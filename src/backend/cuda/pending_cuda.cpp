@@ -36,12 +36,13 @@ void pool2d_backward(const Pool2dParams&, const Tensor&, const Tensor&, const Te
   not_yet("pooling backward");
 }
 
-void batch_norm_stats(const Tensor&, const Tensor&, const Tensor&) { not_yet("batch_norm"); }
-void batch_norm_apply(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, const Tensor&) {
+void batch_norm_stats(const Tensor&, int64_t, const Tensor&, const Tensor&) { not_yet("batch_norm"); }
+void batch_norm_apply(const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
+                      const Tensor&, bool, const Tensor&) {
   not_yet("batch_norm");
 }
-void batch_norm_backward(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double, bool,
-                         const Tensor&, const Tensor&, const Tensor&) {
+void batch_norm_backward(const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                         const Tensor&, double, bool, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
   not_yet("batch_norm backward");
 }
 

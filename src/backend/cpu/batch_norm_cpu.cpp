@@ -1,0 +1,298 @@
+// CPU batch norm, fused with the residual add and ReLU that follow it in a residual network, on
+// plain [N, C, inner] tensors and on channel-blocked [N, C / L, inner, L] ones (ops.h). Both are
+// read as [N, CB, inner, L] (plain: CB = C, L = 1): channel c = cb * L + l.
+//
+// With xhat = (x - mean) * invstd, invstd = 1 / sqrt(var + eps), M = N * inner:
+//   forward:  y = relu?(xhat * w + b + residual?)
+//   backward: gm = gy masked by y > 0 (with relu), g_residual = gm, gb = sum gm,
+//             gw = sum gm * xhat, gx = w * invstd * (gm - gb / M - xhat * gw / M) (batch
+//             statistics) or w * invstd * gm (fixed statistics).
+// Work items are (n, cb) rows of inner * L contiguous values, so a layer with few channel blocks
+// still uses every thread. Per-row partial sums (in double) are combined in row order, so the
+// statistics do not depend on the thread count; for the plain layout they are the same sums, in
+// the same order, as a per-channel loop over n.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/cpu/strided_loop.h"
+
+namespace momenta::backend::cpu {
+namespace {
+
+constexpr int64_t kMaxLanes = 64;
+
+struct BnShape {
+  int64_t n, cb, inner, lanes;
+  int64_t rows() const { return n * cb; }
+  int64_t row_size() const { return inner * lanes; }
+  int64_t channels() const { return cb * lanes; }
+};
+
+BnShape bn_shape(const Tensor& x, int64_t lanes) {
+  BnShape g{x.shape()[0], x.shape()[1], 1, std::max<int64_t>(lanes, 1)};
+  const int64_t spatial_end = lanes > 0 ? x.dim() - 1 : x.dim();
+  for (int64_t d = 2; d < spatial_end; ++d) g.inner *= x.shape()[d];
+  check<ValueError>(g.lanes <= kMaxLanes, "batch_norm: at most ", kMaxLanes, " lanes per channel block, got ",
+                    g.lanes);
+  return g;
+}
+
+// sum_i f(i) over [0, n) in eight independent double partial sums, so the loop vectorises
+// without reassociating one accumulator (the build keeps IEEE order: -ffp-contract=off).
+template <class F>
+double sum8(int64_t n, F&& f) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += f(i + j);
+  for (; i < n; ++i) acc[0] += f(i);
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// out[l] = sum_i f(i * L + l, l) over one row. kL is the lane count when known at compile time
+// (the blocked layouts oneDNN uses), 0 for the runtime count `lanes`. Plain rows (L = 1) sum in
+// double with sum8. Blocked rows sum runs of kChunk positions in T, one vector of lanes at a
+// time, and the runs in double: a double accumulator per lane does not vectorise (GCC keeps it
+// scalar, which made the blocked batch norm 3x slower than the plain one), and a float32 run of
+// 16 values loses at most ~1e-6 relative, below what the float32 result keeps.
+constexpr int64_t kChunk = 16;
+
+template <class T, int kL, class F>
+void row_sums(int64_t inner, int64_t lanes, double* out, F&& f) {
+  const int64_t L = kL > 0 ? kL : lanes;
+  if (L == 1) {
+    out[0] = sum8(inner, [&](int64_t i) { return static_cast<double>(f(i, 0)); });
+    return;
+  }
+  if constexpr (kL > 1) {
+    double total[kL] = {};
+    for (int64_t i0 = 0; i0 < inner; i0 += kChunk) {
+      const int64_t i1 = std::min(inner, i0 + kChunk);
+      T run[kL] = {};
+      for (int64_t i = i0; i < i1; ++i)
+        for (int l = 0; l < kL; ++l) run[l] += f(i * kL + l, l);
+      for (int l = 0; l < kL; ++l) total[l] += static_cast<double>(run[l]);
+    }
+    for (int l = 0; l < kL; ++l) out[l] = total[l];
+  } else {
+    double acc[kMaxLanes] = {};
+    for (int64_t i = 0; i < inner; ++i)
+      for (int64_t l = 0; l < L; ++l) acc[l] += static_cast<double>(f(i * L + l, l));
+    for (int64_t l = 0; l < L; ++l) out[l] = acc[l];
+  }
+}
+
+// Combines per-row partials [rows, L] into per-channel totals [C], in row (n) order.
+std::vector<double> combine(const BnShape& g, const std::vector<double>& partial) {
+  std::vector<double> total(static_cast<size_t>(g.channels()), 0.0);
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t cb = 0; cb < g.cb; ++cb)
+      for (int64_t l = 0; l < g.lanes; ++l)
+        total[static_cast<size_t>(cb * g.lanes + l)] += partial[static_cast<size_t>((n * g.cb + cb) * g.lanes + l)];
+  return total;
+}
+
+template <class T>
+const T* opt(const Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+
+template <class T, int kL>
+void stats(const Tensor& x, const BnShape& g, const Tensor& mean, const Tensor& var) {
+  const T* xp = x.data<T>();
+  std::vector<double> partial(static_cast<size_t>(g.rows() * g.lanes));
+  parallel_for(g.rows(), g.row_size(), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* row = xp + r * g.row_size();
+      row_sums<T, kL>(g.inner, g.lanes, &partial[static_cast<size_t>(r * g.lanes)],
+                      [&](int64_t k, int64_t) { return row[k]; });
+    }
+  });
+  const double count = static_cast<double>(g.n * g.inner);
+  std::vector<double> m = combine(g, partial);
+  for (double& v : m) v /= count;
+  std::vector<T> mean_t(m.begin(), m.end());  // the mean as stored, which the variance is centred on
+  parallel_for(g.rows(), g.row_size(), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* row = xp + r * g.row_size();
+      const T* mc = &mean_t[static_cast<size_t>((r % g.cb) * g.lanes)];
+      row_sums<T, kL>(g.inner, g.lanes, &partial[static_cast<size_t>(r * g.lanes)], [&](int64_t k, int64_t l) {
+        const T d = row[k] - mc[l];
+        return d * d;
+      });
+    }
+  });
+  const std::vector<double> q = combine(g, partial);
+  T *mp = mean.data<T>(), *vp = var.data<T>();
+  for (int64_t c = 0; c < g.channels(); ++c) {
+    mp[c] = static_cast<T>(m[static_cast<size_t>(c)]);
+    vp[c] = static_cast<T>(q[static_cast<size_t>(c)] / count);
+  }
+}
+
+template <class T, int kL>
+void apply(const Tensor& x, const BnShape& g, const Tensor& mean, const Tensor& var, const Tensor& weight,
+           const Tensor& bias, double eps, const Tensor& residual, bool relu, const Tensor& y) {
+  const T *xp = x.data<T>(), *mp = mean.data<T>(), *vp = var.data<T>(), *wp = opt<T>(weight), *bp = opt<T>(bias),
+          *rp = opt<T>(residual);
+  T* yp = y.data<T>();
+  std::vector<T> scale(static_cast<size_t>(g.channels())), shift(scale.size());
+  for (int64_t c = 0; c < g.channels(); ++c) {
+    const double invstd = 1.0 / std::sqrt(static_cast<double>(vp[c]) + eps);
+    scale[static_cast<size_t>(c)] = static_cast<T>(invstd * (wp ? static_cast<double>(wp[c]) : 1.0));
+    shift[static_cast<size_t>(c)] = static_cast<T>((bp ? static_cast<double>(bp[c]) : 0.0) -
+                                                   static_cast<double>(mp[c]) * scale[static_cast<size_t>(c)]);
+  }
+  parallel_for(g.rows(), g.row_size(), [&](int64_t r0, int64_t r1) {
+    const int64_t L = kL > 0 ? kL : g.lanes;
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* sc = &scale[static_cast<size_t>((r % g.cb) * L)];
+      const T* sh = &shift[static_cast<size_t>((r % g.cb) * L)];
+      const T* xr = xp + r * g.row_size();
+      const T* res = rp ? rp + r * g.row_size() : nullptr;
+      T* yr = yp + r * g.row_size();
+      // One loop per variant keeps each a straight vectorisable line.
+      for (int64_t i = 0; i < g.inner; ++i) {
+        const T* xi = xr + i * L;
+        T* yi = yr + i * L;
+        if (res && relu) {
+          for (int64_t l = 0; l < L; ++l) yi[l] = std::max(xi[l] * sc[l] + sh[l] + res[i * L + l], T(0));
+        } else if (res) {
+          for (int64_t l = 0; l < L; ++l) yi[l] = xi[l] * sc[l] + sh[l] + res[i * L + l];
+        } else if (relu) {
+          for (int64_t l = 0; l < L; ++l) yi[l] = std::max(xi[l] * sc[l] + sh[l], T(0));
+        } else {
+          for (int64_t l = 0; l < L; ++l) yi[l] = xi[l] * sc[l] + sh[l];
+        }
+      }
+    }
+  });
+}
+
+// The gradient reaching the batch norm: gy where the fused ReLU passed its input (y > 0), else 0.
+// Loaded unconditionally and selected, so the loops below vectorise.
+template <class T, bool kMask>
+inline T masked(const T* gy, const T* y, int64_t k) {
+  const T g = gy[k];
+  if constexpr (kMask) return y[k] > T(0) ? g : T(0);
+  return g;
+}
+
+// Pass 1 over one row: sum gm and sum gm * (x - mean) per lane. With the ReLU's mask, gm is first
+// written out (to g_res, the residual's gradient, or a scratch row) and summed from there: GCC 12.2
+// at -O3 -march=native miscompiles a select inside a reduction over double accumulators (the
+// masked sums came out wrong; FusedBatchNormMatchesTheUnfusedChain catches it), while a select
+// in a plain elementwise loop is compiled correctly.
+template <class T, int kL, bool kMask>
+void backward_row_sums(const T* x, const T* gy, const T* y, const T* mean, int64_t inner, int64_t lanes, T* g_res,
+                       double* sum_g, double* sum_gx) {
+  const int64_t L = kL > 0 ? kL : lanes;
+  const T* g = gy;
+  if (kMask || g_res) {
+    for (int64_t k = 0; k < inner * L; ++k) g_res[k] = masked<T, kMask>(gy, y, k);
+    g = g_res;
+  }
+  row_sums<T, kL>(inner, lanes, sum_g, [&](int64_t k, int64_t) { return g[k]; });
+  if (L == 1) {  // centred in double, as the plain statistics are
+    const double m = static_cast<double>(mean[0]);
+    sum_gx[0] = sum8(inner, [&](int64_t i) { return static_cast<double>(g[i]) * (static_cast<double>(x[i]) - m); });
+  } else {
+    row_sums<T, kL>(inner, lanes, sum_gx, [&](int64_t k, int64_t l) { return g[k] * (x[k] - mean[l]); });
+  }
+}
+
+// Pass 2 over one row: gx = a * gm + b * x + d per lane.
+template <class T, int kL, bool kMask>
+void backward_row_gx(const T* x, const T* gy, const T* y, const T* a, const T* b, const T* d, int64_t inner,
+                     int64_t lanes, T* gx) {
+  const int64_t L = kL > 0 ? kL : lanes;
+  for (int64_t i = 0; i < inner; ++i) {
+    const int64_t k = i * L;
+    for (int64_t l = 0; l < L; ++l) gx[k + l] = a[l] * masked<T, kMask>(gy, y, k + l) + b[l] * x[k + l] + d[l];
+  }
+}
+
+template <class T, int kL, bool kMask>
+void backward(const Tensor& x, const BnShape& g, const Tensor& gy, const Tensor& y_relu, const Tensor& mean,
+              const Tensor& var, const Tensor& weight, double eps, bool batch_stats, const Tensor& gx, const Tensor& gw,
+              const Tensor& gb, const Tensor& g_residual) {
+  const T *xp = x.data<T>(), *gyp = gy.data<T>(), *yp = opt<T>(y_relu), *mp = mean.data<T>(), *vp = var.data<T>(),
+          *wp = opt<T>(weight);
+  T *gxp = gx.defined() ? gx.data<T>() : nullptr, *grp = g_residual.defined() ? g_residual.data<T>() : nullptr;
+  const int64_t rs = g.row_size();
+  std::vector<double> part_g(static_cast<size_t>(g.rows() * g.lanes)), part_gx(part_g.size());
+  parallel_for(g.rows(), 2 * rs, [&](int64_t r0, int64_t r1) {
+    std::vector<T> scratch(kMask && !grp ? static_cast<size_t>(rs) : 0);  // one row, cache-resident
+    for (int64_t r = r0; r < r1; ++r) {
+      const size_t at = static_cast<size_t>(r * g.lanes);
+      backward_row_sums<T, kL, kMask>(xp + r * rs, gyp + r * rs, yp ? yp + r * rs : nullptr, mp + (r % g.cb) * g.lanes,
+                                      g.inner, g.lanes, grp ? grp + r * rs : scratch.data(), &part_g[at],
+                                      &part_gx[at]);
+    }
+  });
+  const std::vector<double> sum_g = combine(g, part_g), sum_gx = combine(g, part_gx);
+  const double count = static_cast<double>(g.n * g.inner);
+  std::vector<T> a(static_cast<size_t>(g.channels())), b(a.size()), d(a.size());
+  for (int64_t c = 0; c < g.channels(); ++c) {
+    const size_t cs = static_cast<size_t>(c);
+    const double m = mp[c], invstd = 1.0 / std::sqrt(static_cast<double>(vp[c]) + eps);
+    if (gb.defined()) gb.data<T>()[c] = static_cast<T>(sum_g[cs]);
+    if (gw.defined()) gw.data<T>()[c] = static_cast<T>(sum_gx[cs] * invstd);
+    // gx = a * gm + b * x + d, from the formula above with xhat expanded.
+    const double ac = (wp ? static_cast<double>(wp[c]) : 1.0) * invstd;
+    const double bc = batch_stats ? -ac * invstd * invstd * sum_gx[cs] / count : 0.0;
+    a[cs] = static_cast<T>(ac);
+    b[cs] = static_cast<T>(bc);
+    d[cs] = static_cast<T>(batch_stats ? -ac * sum_g[cs] / count - bc * m : 0.0);
+  }
+  if (!gxp) return;
+  parallel_for(g.rows(), rs, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const size_t c0 = static_cast<size_t>((r % g.cb) * g.lanes);
+      backward_row_gx<T, kL, kMask>(xp + r * rs, gyp + r * rs, yp ? yp + r * rs : nullptr, &a[c0], &b[c0], &d[c0],
+                                    g.inner, g.lanes, gxp + r * rs);
+    }
+  });
+}
+
+// Runs body.template operator()<T, kL>() with kL the compile-time lane count where there is one.
+template <class Body>
+void dispatch_lanes(DType dtype, int64_t lanes, Body&& body) {
+  dispatch_floating(dtype, "batch_norm", [&](auto t) {
+    using T = decltype(t);
+    switch (std::max<int64_t>(lanes, 1)) {
+      case 1: return body.template operator()<T, 1>();
+      case 8: return body.template operator()<T, 8>();
+      case 16: return body.template operator()<T, 16>();
+      default: return body.template operator()<T, 0>();
+    }
+  });
+}
+
+}  // namespace
+
+void batch_norm_stats(const Tensor& x, int64_t lanes, const Tensor& mean, const Tensor& var) {
+  const BnShape g = bn_shape(x, lanes);
+  dispatch_lanes(x.dtype(), lanes, [&]<class T, int kL>() { stats<T, kL>(x, g, mean, var); });
+}
+
+void batch_norm_apply(const Tensor& x, int64_t lanes, const Tensor& mean, const Tensor& var, const Tensor& weight,
+                      const Tensor& bias, double eps, const Tensor& residual, bool relu, const Tensor& y) {
+  const BnShape g = bn_shape(x, lanes);
+  dispatch_lanes(x.dtype(), lanes,
+                 [&]<class T, int kL>() { apply<T, kL>(x, g, mean, var, weight, bias, eps, residual, relu, y); });
+}
+
+void batch_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, const Tensor& y_relu, const Tensor& mean,
+                         const Tensor& var, const Tensor& weight, double eps, bool batch_stats, const Tensor& gx,
+                         const Tensor& gw, const Tensor& gb, const Tensor& g_residual) {
+  const BnShape g = bn_shape(x, lanes);
+  dispatch_lanes(x.dtype(), lanes, [&]<class T, int kL>() {
+    if (y_relu.defined()) return backward<T, kL, true>(x, g, gy, y_relu, mean, var, weight, eps, batch_stats, gx, gw, gb, g_residual);
+    backward<T, kL, false>(x, g, gy, y_relu, mean, var, weight, eps, batch_stats, gx, gw, gb, g_residual);
+  });
+}
+
+}  // namespace momenta::backend::cpu
