@@ -1,6 +1,7 @@
 // `momenta train`: trains a model on a dataset and saves it with its metrics.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -39,6 +40,7 @@ struct TrainArgs {
   std::vector<std::string> hp_schedules;
   std::string average;
   std::vector<std::string> avg_hp;
+  int64_t avg_bn_batches = -1;
   std::string loss = "cross_entropy";
   std::string resume;
   bool no_progress = false;
@@ -70,6 +72,8 @@ void run_train(const TrainArgs& a) {
   } else {
     check<ValueError>(a.avg_hp.empty(), "--avg-hp given without --average");
   }
+  check<ValueError>(a.avg_bn_batches >= -1, "--avg-bn-batches must be -1 (all batches), 0 (off) or a number of "
+                    "batches, got ", a.avg_bn_batches);
   if (a.threads > 0) omp_set_num_threads(a.threads);
   const LoadedData loaded = load_data(a.data, true);
   std::printf("loaded %s from %s\n", a.data.name.c_str(), loaded.dir.c_str());
@@ -114,6 +118,7 @@ void run_train(const TrainArgs& a) {
   }
   to.hp_schedules = hp_schedules;
   to.averager = averager.get();
+  to.avg_bn_batches = a.avg_bn_batches;
   to.loss = loss;
   to.augmentation = augmentation;
   to.metrics_jsonl = a.out + "/metrics.jsonl";
@@ -144,10 +149,12 @@ void run_train(const TrainArgs& a) {
     if (eval_w.raw_data() != params.raw_data()) params.copy_(eval_w);
     io::save_safetensors(path, model->state_dict(), meta);
     if (averager && averager->averaged().defined()) {
-      params.copy_(averager->averaged());
+      // With the batch-norm statistics the last epoch's evaluation used (same batches), so that
+      // `momenta eval` on this file reproduces the reported accuracy of the average.
       meta["averager"] = a.average;
       const std::string avg_path = a.out + "/model_" + a.average + ".safetensors";
-      io::save_safetensors(avg_path, model->state_dict(), meta);
+      trainer.with_averaged_weights([&] { io::save_safetensors(avg_path, model->state_dict(), meta); }, &train_set,
+                                    std::max<int64_t>(a.epochs - 1, 0));
       std::printf("averaged weights (%s) saved to %s\n", a.average.c_str(), avg_path.c_str());
     }
   }
@@ -211,6 +218,10 @@ void add_train_command(CLI::App& app) {
                   "Weight averager stepped after the optimizer: ema, swa or belay; test accuracy is reported for "
                   "the model and the average");
   cmd->add_option("--avg-hp", args->avg_hp, "Averager hyperparameter key=value (repeatable), e.g. --avg-hp k=1");
+  cmd->add_option("--avg-bn-batches", args->avg_bn_batches,
+                  "Models with batch norm: re-estimate the running statistics at the averaged weights over this many "
+                  "training batches before evaluating or saving the average (-1: all, 0: keep the model's own)")
+      ->capture_default_str();
   cmd->add_option("--loss", args->loss, "cross_entropy or quadratic (0.5*|output - onehot|^2)")
       ->capture_default_str()
       ->check(CLI::IsMember({"cross_entropy", "quadratic"}));

@@ -68,6 +68,11 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
   if (strict && !given.empty()) throw ValueError(str_cat("load_state_dict: unexpected entry '", given.begin()->first, "'"));
 }
 
+void Module::apply(const std::function<void(Module&)>& fn) {
+  fn(*this);
+  for (auto& [n, c] : children_) c->apply(fn);
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [n, c] : children_) c->train(on);

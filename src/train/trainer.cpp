@@ -8,6 +8,7 @@
 #include "momenta/autograd.h"
 #include "momenta/data/loader.h"
 #include "momenta/ops.h"
+#include "momenta/train/batch_norm_stats.h"
 #include "momenta/train/progress.h"
 
 namespace momenta::train {
@@ -42,6 +43,8 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, TrainerOptions 
     : model_(model), opt_(optimizer), opts_(std::move(options)) {
   check<ValueError>(opts_.epochs >= 0, "epochs must be >= 0, got ", opts_.epochs);
   check<ValueError>(opts_.batch_size > 0, "batch size must be positive, got ", opts_.batch_size);
+  check<ValueError>(opts_.avg_bn_batches >= -1, "avg_bn_batches must be -1 (all), 0 (off) or a number of batches, got ",
+                    opts_.avg_bn_batches);
   check<ValueError>(opts_.averager == nullptr || &opts_.averager->arena() == &opt_.arena(),
                     "trainer: the averager and the optimizer must work on the same parameter arena");
   for (const auto& s : opts_.hp_schedules)
@@ -98,11 +101,40 @@ EvalResult Trainer::evaluate_at(const Tensor& weights, const data::Dataset& ds) 
 
 EvalResult Trainer::evaluate(const data::Dataset& ds) { return evaluate_at(opt_.eval_weights(), ds); }
 
-EvalResult Trainer::evaluate_averaged(const data::Dataset& ds) {
-  check<ValueError>(opts_.averager != nullptr, "evaluate_averaged: the trainer has no averager");
+EvalResult Trainer::evaluate_averaged(const data::Dataset& ds, const data::Dataset* bn_data, int64_t bn_epoch) {
+  EvalResult r;
+  with_averaged_weights([&] { r = evaluate_current(ds); }, bn_data, bn_epoch);
+  return r;
+}
+
+void Trainer::with_averaged_weights(const std::function<void()>& fn, const data::Dataset* bn_data, int64_t bn_epoch) {
+  check<ValueError>(opts_.averager != nullptr, "averaged weights: the trainer has no averager");
   const Tensor avg = opts_.averager->averaged();
-  check<ValueError>(avg.defined(), "evaluate_averaged: ", opts_.averager->name(), " has no average yet");
-  return evaluate_at(avg, ds);
+  check<ValueError>(avg.defined(), "averaged weights: ", opts_.averager->name(), " has no average yet");
+  const Tensor& params = opt_.arena().params();
+  const Tensor saved = params.clone();
+  std::vector<std::pair<Tensor, Tensor>> buffers;  // (live buffer, its saved copy)
+  for (const auto& [name, b] : model_.named_buffers()) buffers.emplace_back(b, b.clone());
+  const auto restore = [&] {
+    params.copy_(saved);
+    for (const auto& [b, copy] : buffers) b.copy_(copy);
+  };
+  params.copy_(avg);
+  try {
+    if (bn_data != nullptr && opts_.avg_bn_batches != 0 && has_batch_norm(model_)) {
+      data::DataLoader loader(*bn_data, train_loader_options(), opts_.augmentation);
+      recompute_batch_norm_stats(model_, loader, bn_epoch, opts_.avg_bn_batches);
+    }
+    fn();
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+}
+
+data::LoaderOptions Trainer::train_loader_options() const {
+  return {opts_.batch_size, true, false, opts_.seed, true};
 }
 
 void Trainer::apply_schedules(int64_t total_steps) {
@@ -118,7 +150,7 @@ void Trainer::apply_schedules(int64_t total_steps) {
 }
 
 std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data::Dataset* test_set) {
-  data::DataLoader loader(train_set, {opts_.batch_size, true, false, opts_.seed, true}, opts_.augmentation);
+  data::DataLoader loader(train_set, train_loader_options(), opts_.augmentation);
   std::vector<EpochResult> results;
   base_lrs_.clear();
   for (const auto& g : opt_.groups()) base_lrs_.push_back(opt_.hp(g, "lr"));
@@ -173,7 +205,7 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
     const bool have_avg = avg != nullptr && avg->averaged().defined();
     if (test_set != nullptr) {
       r.test = evaluate(*test_set);
-      if (have_avg) r.avg_test = evaluate_averaged(*test_set);
+      if (have_avg) r.avg_test = evaluate_averaged(*test_set, &train_set, epoch);
     }
     if (opts_.print_epochs) {
       std::printf("epoch %lld/%lld  train loss %.4f", static_cast<long long>(r.epoch),

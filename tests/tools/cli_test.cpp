@@ -5,8 +5,11 @@
 #include "tools/cli_runner.h"
 #include <sys/wait.h>
 
+#include "momenta/io/safetensors.h"
+
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -132,6 +135,37 @@ TEST_F(Cli, TrainsAndEvaluatesAResNet) {
   EXPECT_NE(e.output.find("accuracy"), std::string::npos) << e.output;
 }
 
+// The averaged ResNet is saved with batch-norm statistics re-estimated at its weights (not the
+// live model's), and `momenta eval` on it reproduces the test loss the training run reported.
+TEST_F(Cli, SavesTheAverageWithItsOwnBatchNormStatistics) {
+  const std::string out = (dir_ / "swa_resnet").string();
+  const CmdResult r = run("train --model resnet20 --data-dir " + dir_.string() +
+                          " --epochs 1 --batch-size 100 --optim heavy_ball --lr 0.05 --average swa --avg-bn-batches 2 "
+                          "--out " + out + " --no-progress --threads 2");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream jsonl(out + "/metrics.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(jsonl, line));
+  const size_t at = line.find("\"avg_test_loss\":");
+  ASSERT_NE(at, std::string::npos) << line;
+  char reported[32];
+  std::snprintf(reported, sizeof reported, "loss %.4f,", std::strtod(line.c_str() + at + 16, nullptr));
+  const CmdResult e = run("eval " + out + "/model_swa.safetensors --data-dir " + dir_.string());
+  ASSERT_EQ(e.code, 0) << e.output;
+  EXPECT_NE(e.output.find(reported), std::string::npos) << reported << " in " << e.output;
+
+  const auto live = momenta::io::load_safetensors(out + "/model.safetensors");
+  const auto avg = momenta::io::load_safetensors(out + "/model_swa.safetensors");
+  const auto find = [](const momenta::io::SafetensorsFile& f, const std::string& name) {
+    for (const auto& [n, t] : f.tensors)
+      if (n == name) return t.to_vector<float>();
+    ADD_FAILURE() << name << " not saved";
+    return std::vector<float>{};
+  };
+  EXPECT_NE(find(live, "bn.running_mean"), find(avg, "bn.running_mean"));
+  EXPECT_NE(find(live, "bn.weight"), find(avg, "bn.weight"));
+}
+
 // A TOML file mirrors the flags; a [train] section and the command line take precedence.
 TEST_F(Cli, ReadsOptionsFromATomlConfig) {
   const fs::path cfg = dir_ / "run.toml";
@@ -178,6 +212,7 @@ TEST_F(Cli, BadInputGivesOneClearLine) {
                         Case{base + " --schedule multistep", "needs --milestones"},
                         Case{base + " --avg-hp k=1", "--avg-hp given without --average"},
                         Case{base + " --average bogus", "bogus"},
+                        Case{base + " --average swa --avg-bn-batches -2", "--avg-bn-batches"},
                         Case{base + " --augment crop,spin", "spin"},
                         Case{base + " --data folder", "has no train/ sub-folder"},
                         Case{"train --data folder", "--data folder needs --data-dir"},
@@ -194,6 +229,7 @@ TEST_F(Cli, BadInputGivesOneClearLine) {
 TEST(CliHelp, ExplainsTheCommands) {
   const CmdResult r = run("train --help");
   EXPECT_EQ(r.code, 0);
-  for (const char* opt : {"--model", "--hidden", "--optim", "--lr", "--epochs", "--batch-size", "--seed", "--out"})
+  for (const char* opt :
+       {"--model", "--hidden", "--optim", "--lr", "--epochs", "--batch-size", "--seed", "--out", "--avg-bn-batches"})
     EXPECT_NE(r.output.find(opt), std::string::npos) << opt;
 }

@@ -2,6 +2,7 @@
 // model's arena (nn/arena.h); build the model, initialise it, then finalize once.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -35,6 +36,9 @@ class Module {
   // Copies values by name. With `strict`, missing or unexpected names and shape mismatches are
   // errors naming the parameter.
   void load_state_dict(const NamedTensors& state, bool strict = true);
+
+  // Calls fn on this module, then on every descendant, depth first in registration order.
+  void apply(const std::function<void(Module&)>& fn);
 
   void train(bool on = true);
   void eval() { train(false); }

@@ -9,6 +9,8 @@
 //
 // Evaluation uses the optimizer's eval_weights() (the paper's iterate for look-ahead rules) and,
 // with an averager, also the averaged weights; the model's own weights are restored afterwards.
+// For a model with batch norm, the averaged weights are evaluated with running statistics
+// re-estimated at those weights over training batches (TrainerOptions::avg_bn_batches).
 #pragma once
 
 #include <functional>
@@ -18,6 +20,7 @@
 
 #include "momenta/data/augment.h"
 #include "momenta/data/dataset.h"
+#include "momenta/data/loader.h"
 #include "momenta/io/metrics.h"
 #include "momenta/nn/module.h"
 #include "momenta/optim/averager.h"
@@ -63,6 +66,14 @@ struct TrainerOptions {
   std::vector<optim::HpSchedule> hp_schedules;
   // Stepped after the optimizer, evaluated beside the model, saved in checkpoints; not owned.
   optim::Averager* averager = nullptr;
+  // Before the averaged weights are evaluated, the batch-norm running statistics are
+  // re-estimated at them over this many training batches (NOTE [batch-norm re-estimation] in
+  // train/batch_norm_stats.h): -1 for all, 0 to keep the live model's statistics. The batches
+  // are those the training loader gave in the epoch just finished, augmentation included (the
+  // distribution the weights were trained on; with fewer than all, a random subset by the
+  // shuffled order), gathered by a loader of their own, so training sees the same batches and
+  // random numbers with or without it.
+  int64_t avg_bn_batches = -1;
   // Called before each epoch (e.g. a hand-made schedule); may be empty.
   std::function<void(int64_t epoch, optim::Optimizer&)> on_epoch_start;
   // Called after every step; may be empty.
@@ -91,14 +102,23 @@ class Trainer {
   std::vector<EpochResult> fit(const data::Dataset& train, const data::Dataset* test);
   // Mean loss and accuracy at the optimizer's eval_weights(), in eval mode, without a graph.
   EvalResult evaluate(const data::Dataset& ds);
-  // The same at the averager's weights (ValueError without an averager or before its first average).
-  EvalResult evaluate_averaged(const data::Dataset& ds);
+  // The same at the averager's weights (ValueError without an averager or before its first
+  // average); `bn_data` and `bn_epoch` as for with_averaged_weights.
+  EvalResult evaluate_averaged(const data::Dataset& ds, const data::Dataset* bn_data = nullptr, int64_t bn_epoch = 0);
+  // Runs fn with the averager's weights in the model, then restores the model's weights and
+  // buffers bit-exactly (also when fn throws). When `bn_data` is given, the model has batch norm
+  // and options.avg_bn_batches != 0, the batch-norm statistics are first re-estimated over the
+  // batches the training loader makes of `bn_data` in epoch `bn_epoch`. fit() passes the
+  // training set and the epoch just finished; fn may, e.g., save model.state_dict().
+  void with_averaged_weights(const std::function<void()>& fn, const data::Dataset* bn_data = nullptr,
+                             int64_t bn_epoch = 0);
   int64_t global_step() const { return step_; }
 
  private:
   EvalResult evaluate_current(const data::Dataset& ds);
   EvalResult evaluate_at(const Tensor& weights, const data::Dataset& ds);
   void apply_schedules(int64_t total_steps);
+  data::LoaderOptions train_loader_options() const;
 
   nn::Module& model_;
   optim::Optimizer& opt_;

@@ -1,0 +1,175 @@
+// The Trainer's evaluation of averaged weights in a model with batch norm: statistics re-estimated
+// at the averaged weights over the training batches, the live model restored bit-exactly, and
+// training itself unchanged.
+#include "momenta/train/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "momenta/autograd.h"
+#include "momenta/data/augment.h"
+#include "momenta/nn/conv_layers.h"
+#include "momenta/nn/layers.h"
+#include "momenta/optim/registry.h"
+
+using namespace momenta;
+
+namespace {
+
+data::ImageDataset toy_images(uint64_t seed, int64_t n) {
+  Generator g(seed);
+  const auto u = rand({n * 64}, kFloat64, g).to_vector<double>();
+  std::vector<uint8_t> images(u.size());
+  std::vector<int64_t> labels(static_cast<size_t>(n));
+  for (size_t i = 0; i < u.size(); ++i) images[i] = static_cast<uint8_t>(u[i] * 255);
+  for (int64_t i = 0; i < n; ++i) labels[i] = (images[i * 64] + images[i * 64 + 9]) % 3;
+  return data::ImageDataset(images, {1, 8, 8}, labels, 3);
+}
+
+// conv -> batch norm -> ReLU -> dropout (draws from the default generator) -> pool -> linear.
+struct Rig {
+  std::shared_ptr<nn::Sequential> net;
+  std::shared_ptr<nn::Conv2d> conv;
+  std::shared_ptr<nn::BatchNorm2d> bn;
+  std::shared_ptr<nn::Linear> fc;
+  std::unique_ptr<optim::Optimizer> opt;
+  std::unique_ptr<optim::Averager> avg;
+};
+
+Rig make_rig(const std::string& average) {
+  manual_seed(3);
+  Rig r;
+  r.net = std::make_shared<nn::Sequential>();
+  r.conv = r.net->add(std::make_shared<nn::Conv2d>(1, 4, 3, 1, 1));
+  r.bn = r.net->add(std::make_shared<nn::BatchNorm2d>(4));
+  r.net->add(std::make_shared<nn::ActivationLayer>(nn::Activation::kReLU));
+  r.net->add(std::make_shared<nn::Dropout>(0.3));
+  r.net->add(std::make_shared<nn::GlobalAvgPool>());
+  r.fc = r.net->add(std::make_shared<nn::Linear>(4, 3));
+  r.net->finalize();
+  r.opt = optim::make_optimizer("heavy_ball", r.net->arena(), std::map<std::string, std::string>{{"lr", "0.1"}});
+  if (!average.empty()) r.avg = optim::make_averager(average, r.net->arena(), optim::HyperParams{});
+  return r;
+}
+
+train::TrainerOptions quiet_options(const data::Dataset& train, optim::Averager* avg) {
+  train::TrainerOptions o;
+  o.epochs = 2;
+  o.batch_size = 32;
+  o.seed = 5;
+  o.progress = false;
+  o.print_epochs = false;
+  o.augmentation = data::parse_augmentation("crop:1,flip", train.sample_shape());
+  o.averager = avg;
+  return o;
+}
+
+std::vector<std::vector<float>> model_state(const nn::Module& m) {
+  std::vector<std::vector<float>> out;
+  for (const auto& [name, t] : m.state_dict()) out.push_back(t.to_vector<float>());
+  return out;
+}
+
+// The test loss of `r`'s layers at weights `w`, with batch-norm statistics computed directly:
+// the means over the trainer's batches of `epoch` of each batch's channel mean and unbiased
+// variance at the convolution's output.
+double reference_loss(Rig& r, const Tensor& w, const data::Dataset& train, const data::Dataset& test,
+                      const train::TrainerOptions& o, int64_t epoch) {
+  NoGradGuard ng;
+  r.net->arena().params().copy_(w);
+  data::DataLoader loader(train, {o.batch_size, true, false, o.seed, false}, o.augmentation);
+  loader.start_epoch(epoch);
+  std::vector<double> mu(4, 0.0), var(4, 0.0);
+  const double batches = static_cast<double>(loader.num_batches());
+  data::Batch b;
+  while (loader.next(b)) {
+    const Tensor h = r.conv->forward(b.images);
+    const Tensor m = mean(h, {0, 2, 3}, true);
+    const auto mv = m.reshape({4}).to_vector<float>();
+    const auto vv = mean(square(h - m), {0, 2, 3}).to_vector<float>();
+    const double count = static_cast<double>(h.numel() / 4);
+    for (size_t c = 0; c < 4; ++c) {
+      mu[c] += mv[c] / batches;
+      var[c] += vv[c] * count / (count - 1.0) / batches;
+    }
+  }
+  data::DataLoader test_loader(test, {test.size(), false, false, 0, false});
+  test_loader.start_epoch(0);
+  EXPECT_TRUE(test_loader.next(b));
+  const Tensor rm = Tensor::from_vector(std::vector<float>(mu.begin(), mu.end()), {4});
+  const Tensor rv = Tensor::from_vector(std::vector<float>(var.begin(), var.end()), {4});
+  const Tensor h = batch_norm(r.conv->forward(b.images), r.bn->weight, r.bn->bias, rm, rv, false, 0.0, r.bn->eps);
+  return cross_entropy(r.fc->forward(global_avg_pool2d(relu(h))), b.labels).item();
+}
+
+}  // namespace
+
+TEST(TrainerAveragedBatchNorm, EvaluatesWithStatisticsOfTheAverageAndRestoresTheModel) {
+  const data::ImageDataset train = toy_images(1, 128), test = toy_images(2, 40);
+  Rig r = make_rig("swa");
+  const train::TrainerOptions o = quiet_options(train, r.avg.get());
+  train::Trainer trainer(*r.net, *r.opt, o);
+  const auto results = trainer.fit(train, &test);
+  ASSERT_EQ(results.size(), 2u);
+
+  const auto live = model_state(*r.net);
+  const uint64_t offset = default_generator().offset();
+  const train::EvalResult avg = trainer.evaluate_averaged(test, &train, 1);
+  // fit() evaluated the average the same way after its last epoch.
+  EXPECT_EQ(avg.loss, results.back().avg_test.loss);
+  EXPECT_EQ(avg.accuracy, results.back().avg_test.accuracy);
+  // Weights and running statistics are back bit for bit, also after a failure inside.
+  EXPECT_EQ(model_state(*r.net), live);
+  EXPECT_THROW(trainer.with_averaged_weights([] { throw IOError("disk full"); }, &train, 1), IOError);
+  EXPECT_EQ(model_state(*r.net), live);
+  EXPECT_EQ(default_generator().offset(), offset);
+  EXPECT_TRUE(r.net->is_training());
+
+  // Inside, the model holds the average and its own statistics.
+  trainer.with_averaged_weights(
+      [&] {
+        EXPECT_EQ(r.net->arena().params().to_vector<float>(), r.avg->averaged().to_vector<float>());
+        EXPECT_NE(r.bn->running_mean.to_vector<float>(), live[live.size() - 2]);
+      },
+      &train, 1);
+
+  const Tensor w = r.avg->averaged().clone();
+  const train::EvalResult stale = trainer.evaluate_averaged(test);  // the live model's statistics
+  const double want = reference_loss(r, w, train, test, o, 1);
+  EXPECT_NEAR(avg.loss, want, 1e-5 * std::abs(want));
+  EXPECT_GT(std::abs(stale.loss - want), 1e-3) << "the live statistics should not fit the average";
+}
+
+// The re-estimation gathers its own batches and draws no random numbers: training with an
+// averager and re-estimated statistics follows the same trajectory as training without one.
+TEST(TrainerAveragedBatchNorm, LeavesTrainingUnchanged) {
+  const data::ImageDataset train = toy_images(1, 128), test = toy_images(2, 40);
+  Rig plain = make_rig("");
+  train::Trainer tp(*plain.net, *plain.opt, quiet_options(train, nullptr));
+  const auto rp = tp.fit(train, &test);
+  const uint64_t plain_offset = default_generator().offset();
+
+  Rig averaged = make_rig("ema");
+  train::TrainerOptions o = quiet_options(train, averaged.avg.get());
+  o.avg_bn_batches = 3;
+  train::Trainer ta(*averaged.net, *averaged.opt, o);
+  const auto ra = ta.fit(train, &test);
+
+  ASSERT_EQ(rp.size(), ra.size());
+  for (size_t i = 0; i < rp.size(); ++i) {
+    EXPECT_EQ(rp[i].train_loss, ra[i].train_loss) << "epoch " << i + 1;
+    EXPECT_EQ(rp[i].test.loss, ra[i].test.loss);
+    EXPECT_GT(ra[i].avg_test.samples, 0);
+  }
+  EXPECT_EQ(model_state(*plain.net), model_state(*averaged.net));
+  EXPECT_EQ(default_generator().offset(), plain_offset);
+}
+
+TEST(TrainerAveragedBatchNorm, RejectsABadBatchCount) {
+  Rig r = make_rig("swa");
+  const data::ImageDataset train = toy_images(1, 8);
+  train::TrainerOptions o = quiet_options(train, r.avg.get());
+  o.avg_bn_batches = -2;
+  EXPECT_THROW({ train::Trainer t(*r.net, *r.opt, o); }, ValueError);
+}
