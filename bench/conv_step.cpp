@@ -6,7 +6,9 @@
 // BM_conv_share replays every convolution of the same step on its own (forward, then backward
 // for input and weight, same shapes, same algorithm) and reports conv_ms beside step_ms and
 // their ratio conv_share: the part of a step that the convolution kernels take.
-// The /im2col variants force the reference im2col + GEMM path, for comparison.
+// The /im2col variants force the reference im2col + GEMM path, for comparison; the /plain ones
+// keep NCHW between layers (every oneDNN convolution then reorders its operands in and out),
+// which is what the default, channel-blocked network (models/resnet.h) saves.
 //
 // Threads: OpenMP honours OMP_NUM_THREADS (default: all cores); the `threads` counter shows it.
 // Run: build/bench/conv_step [--benchmark_filter=resnet20] [--benchmark_repetitions=5]
@@ -32,6 +34,7 @@ constexpr int64_t kBatch = 128;
 struct Workload {
   std::string arch;
   ConvAlgorithm algo;
+  bool blocked = true;
 };
 
 // Sets every convolution of the network to `algo`.
@@ -71,6 +74,7 @@ struct Setup {
     Generator gen(0);
     net = models::make_resnet(wl.arch, 3, 10, gen);
     set_algorithm(*net, wl.algo);
+    net->blocked = wl.blocked;
     net->finalize();
     opt = optim::make_optimizer("heavy_ball", net->arena(),
                                 {{"lr", "0.1"}, {"momentum", "0.9"}, {"weight_decay", "5e-4"}});
@@ -110,16 +114,26 @@ void BM_conv_share(benchmark::State& state, Workload wl) {
   };
   Setup s(wl);
   const auto sites = conv_sites(*s.net, 32, 32);
+  // Each convolution in the layouts the network gives it: blocked after the stem when it runs
+  // blocked (ResNet::forward), plain otherwise.
+  const int64_t lanes = wl.blocked && wl.algo != ConvAlgorithm::kIm2col ? preferred_channel_block(kCPU, kFloat32) : 0;
   Generator gen(2);
   std::vector<Tensor> xs, gys;
+  std::vector<Conv2dOptions> opts;
   for (const ConvSite& c : sites) {
-    xs.push_back(randn({kBatch, c.conv->in_channels, c.h, c.w}, kFloat32, gen).set_requires_grad(true));
+    Tensor x = randn({kBatch, c.conv->in_channels, c.h, c.w}, kFloat32, gen);
+    opts.push_back(c.conv->options);
+    if (lanes > 0) {
+      if (c.conv != sites.front().conv) x = to_blocked(x, lanes);
+      opts.back().out_block = lanes;
+    }
+    xs.push_back(x.set_requires_grad(true));
     NoGradGuard ng;
-    gys.push_back(randn(conv2d(xs.back(), c.conv->weight.detach(), Tensor(), c.conv->options).shape(), kFloat32, gen));
+    gys.push_back(randn(conv2d(xs.back(), c.conv->weight.detach(), Tensor(), opts.back()).shape(), kFloat32, gen));
   }
   auto replay = [&] {
     for (size_t i = 0; i < sites.size(); ++i) {
-      Tensor out = conv2d(xs[i], sites[i].conv->weight, Tensor(), sites[i].conv->options);
+      Tensor out = conv2d(xs[i], sites[i].conv->weight, Tensor(), opts[i]);
       out.backward(gys[i]);
     }
   };
@@ -153,8 +167,10 @@ void BM_conv_share(benchmark::State& state, Workload wl) {
   BENCHMARK_CAPTURE(fn, name, workload)->Unit(benchmark::kMillisecond)->UseRealTime()
 
 CONV_BENCH(BM_step, resnet20_cifar_b128_sgdm, (Workload{"resnet20", ConvAlgorithm::kAuto}));
+CONV_BENCH(BM_step, resnet20_cifar_b128_sgdm/plain, (Workload{"resnet20", ConvAlgorithm::kAuto, false}));
 CONV_BENCH(BM_step, resnet20_cifar_b128_sgdm/im2col, (Workload{"resnet20", ConvAlgorithm::kIm2col}));
 CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm, (Workload{"resnet20", ConvAlgorithm::kAuto}));
+CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm/plain, (Workload{"resnet20", ConvAlgorithm::kAuto, false}));
 CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm/im2col, (Workload{"resnet20", ConvAlgorithm::kIm2col}));
 CONV_BENCH(BM_step, resnet18_cifar_b128_sgdm, (Workload{"resnet18", ConvAlgorithm::kAuto}))->Iterations(3);
 
