@@ -116,7 +116,7 @@ void BM_conv_share(benchmark::State& state, Workload wl) {
   const auto sites = conv_sites(*s.net, 32, 32);
   // Each convolution in the layouts the network gives it: blocked after the stem when it runs
   // blocked (ResNet::forward), plain otherwise.
-  const int64_t lanes = wl.blocked && wl.algo != ConvAlgorithm::kIm2col ? preferred_channel_block(kCPU, kFloat32) : 0;
+  const int64_t lanes = wl.blocked ? preferred_channel_block(kCPU, kFloat32) : 0;
   Generator gen(2);
   std::vector<Tensor> xs, gys;
   std::vector<Conv2dOptions> opts;
@@ -168,10 +168,10 @@ void BM_conv_share(benchmark::State& state, Workload wl) {
 
 CONV_BENCH(BM_step, resnet20_cifar_b128_sgdm, (Workload{"resnet20", ConvAlgorithm::kAuto}));
 CONV_BENCH(BM_step, resnet20_cifar_b128_sgdm/plain, (Workload{"resnet20", ConvAlgorithm::kAuto, false}));
-CONV_BENCH(BM_step, resnet20_cifar_b128_sgdm/im2col, (Workload{"resnet20", ConvAlgorithm::kIm2col}));
+CONV_BENCH(BM_step, resnet20_cifar_b128_sgdm/im2col, (Workload{"resnet20", ConvAlgorithm::kIm2col, false}));
 CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm, (Workload{"resnet20", ConvAlgorithm::kAuto}));
 CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm/plain, (Workload{"resnet20", ConvAlgorithm::kAuto, false}));
-CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm/im2col, (Workload{"resnet20", ConvAlgorithm::kIm2col}));
+CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm/im2col, (Workload{"resnet20", ConvAlgorithm::kIm2col, false}));
 CONV_BENCH(BM_step, resnet18_cifar_b128_sgdm, (Workload{"resnet18", ConvAlgorithm::kAuto}))->Iterations(3);
 
 BENCHMARK_MAIN();

@@ -38,7 +38,7 @@ Tensor ResNet::forward(const Tensor& x) {
   Tensor h = stem_bn->forward(stem->forward(x, stem->out_channels % std::max<int64_t>(lanes, 1) == 0 ? lanes : 0),
                               Tensor(), true);
   h = (*blocks)(h);
-  return (*fc)(global_avg_pool2d(h));
+  return (*fc)(global_avg_pool2d(h, h.dim() == 5 ? h.shape()[4] : 0));
 }
 
 std::vector<std::string> resnet_names() { return {"resnet20", "resnet32", "resnet56", "resnet18"}; }

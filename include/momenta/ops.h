@@ -77,12 +77,15 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t axis);
 
 // ---- convolution, pooling, normalisation: NCHW images (src/ops/conv.cpp, pool.cpp, norm.cpp) ----
 // Channel-blocked activations. A CPU convolution is fastest when its activations stay in
-// oneDNN's blocked layout (nChw8c with AVX2, nChw16c with AVX-512) from layer to layer, so
-// conv2d, batch_norm, global_avg_pool2d (and every elementwise op, which sees only equal shapes)
-// also accept a blocked activation: a contiguous 5-D tensor [N, C / L, H, W, L] whose element
-// [n, cb, h, w, l] is channel cb * L + l of the NCHW image. Parameters stay plain ([K, C, R, S],
-// [C]). A model converts at its edges (ResNet: plain input, blocked from the stem on, plain again
-// after the global pool); to_blocked / from_blocked convert explicitly.
+// oneDNN's blocked layout (nChw8c with AVX2, nChw16c with AVX-512) from layer to layer. Such an
+// activation is a contiguous 5-D tensor [N, C / L, H, W, L] whose element [n, cb, h, w, l] is
+// channel cb * L + l of the NCHW image, so elementwise ops between equal shapes, slicing of H
+// and W, and cat of whole blocks work on it unchanged. The ops that read one as an image say so
+// explicitly: conv2d (a 5-D input is blocked; Conv2dOptions::out_block), batch_norm
+// (BatchNormFusion::lanes) and global_avg_pool2d (`lanes`). Anything that mixes channels with
+// other axes (reshape, flatten, per-channel broadcasting of a [1, C, 1, 1] tensor, group_norm,
+// pooling) must see NCHW: from_blocked first. Parameters stay plain ([K, C, R, S], [C]). A model
+// opts in at its edges (ResNet: plain input, blocked from the stem to the global pool).
 // The lane count L at which oneDNN runs fastest on this device and dtype; 0 when blocking does
 // not help (float64, CUDA).
 int64_t preferred_channel_block(Device device, DType dtype);
@@ -114,8 +117,8 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t p
 // count_include_pad: divide by kernel^2 (PyTorch's default) or by the in-bounds count.
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t padding = 0,
                   bool count_include_pad = true);
-// Mean over H and W: [N, C, H, W] (or blocked [N, C / L, H, W, L]) -> [N, C].
-Tensor global_avg_pool2d(const Tensor& x);
+// Mean over H and W: [N, C, H, W] -> [N, C]; with lanes > 0, of a blocked [N, C / L, H, W, L].
+Tensor global_avg_pool2d(const Tensor& x, int64_t lanes = 0);
 // 2x upsampling of H and W. Bilinear follows PyTorch's align_corners=False (edges clamped).
 enum class UpsampleMode { kNearest, kBilinear };
 Tensor upsample2x(const Tensor& x, UpsampleMode mode);

@@ -20,7 +20,7 @@ Conv2d::Conv2d(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t paddi
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
-  const int64_t block = x.dim() == 5 && out_channels % x.shape()[4] == 0 ? x.shape()[4] : 0;
+  const int64_t block = x.dim() == 5 && x.shape()[4] > 0 && out_channels % x.shape()[4] == 0 ? x.shape()[4] : 0;
   return forward(x, block);
 }
 

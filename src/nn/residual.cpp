@@ -18,13 +18,13 @@ BasicBlock::BasicBlock(int64_t in, int64_t out, int64_t st, Shortcut sc, Generat
                     " channels to ", out, "; use option B");
 }
 
-// Layout-preserving: a blocked input [N, C / L, H, W, L] gives a blocked output, so a network
-// of blocks never leaves oneDNN's layout. The second batch norm carries the residual add and the
+// Layout-preserving: a blocked input [N, C / L, H, W, L] gives a blocked output (when the output
+// channels fill whole blocks; else NCHW), so a network of blocks never leaves oneDNN's layout. The second batch norm carries the residual add and the
 // final ReLU (one fused op).
 Tensor BasicBlock::forward(const Tensor& x) {
   const bool blocked = x.dim() == 5;
   const int64_t lanes = blocked ? x.shape()[4] : 0;
-  const int64_t out_block = blocked && out_channels % lanes == 0 ? lanes : 0;
+  const int64_t out_block = lanes > 0 && out_channels % lanes == 0 ? lanes : 0;
   Tensor h = bn1->forward(conv1->forward(x, out_block), Tensor(), true);
   h = conv2->forward(h, out_block);
   Tensor s = x;

@@ -47,6 +47,9 @@ backend::Conv2dParams make_params(const Tensor& x, const Tensor& w, const Tensor
                     "conv2d: input ", fmt(x.shape()), " and weight ", fmt(w.shape()), " do not fit ", p.groups,
                     " group(s): expected C and K divisible by groups and weight [K, C / groups, R, S]");
   p.out_block = o.out_block;
+  check<NotSupportedError>(x.device().is_cpu() || (p.in_block == 0 && p.out_block == 0),
+                           "conv2d: channel-blocked layouts are for oneDNN on the CPU; on ", x.device().str(),
+                           " use NCHW (preferred_channel_block() is 0 there)");
   check<ShapeError>(o.out_block >= 0 && (o.out_block == 0 || p.k % o.out_block == 0), "conv2d: ", p.k,
                     " output channels do not split into blocks of ", o.out_block);
   p.p = out_size(p.h, p.r, p.stride_h, p.pad_h, p.dil_h);

@@ -98,14 +98,15 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
                need_b = bias.defined() && bias.requires_grad(), need_r = residual.defined() && residual.requires_grad();
     // The ReLU's mask is read from the output; detached, so y's graph node does not hold itself.
     const Tensor y_relu = fuse.relu ? y.detach() : Tensor();
+    const bool relu = fuse.relu;  // not `fuse`, whose residual the closure must not keep alive
     attach_grad_fn(y, "batch_norm", {x, weight, bias, residual}, [=](const Tensor& g) {
       Tensor gx = need_x ? Tensor::empty(xc.shape(), xc.dtype(), xc.device()) : Tensor();
       Tensor gw = need_w ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
       Tensor gb = need_b ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
       // The residual's gradient is the output's, masked by the ReLU when there is one.
-      Tensor gr = need_r ? (fuse.relu ? Tensor::empty(xc.shape(), xc.dtype(), xc.device()) : g) : Tensor();
+      Tensor gr = need_r ? (relu ? Tensor::empty(xc.shape(), xc.dtype(), xc.device()) : g) : Tensor();
       backend::batch_norm_backward(xc, lanes, g.contiguous(), y_relu, mean, var, wd, eps, training, gx, gw, gb,
-                                   need_r && fuse.relu ? gr : Tensor());
+                                   need_r && relu ? gr : Tensor());
       return std::vector<Tensor>{gx, gw, gb, gr};
     });
   }

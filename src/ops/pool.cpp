@@ -66,12 +66,15 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   return pool_impl(x, kernel, stride, padding, backend::PoolKind::kAvg, count_include_pad, "avg_pool2d");
 }
 
-Tensor global_avg_pool2d(const Tensor& x) {
-  check<ShapeError>(x.dim() == 4 || x.dim() == 5,
-                    "global_avg_pool2d: input must be [N, C, H, W] or blocked [N, C / L, H, W, L], got ", fmt(x.shape()));
-  if (x.dim() == 4) return mean(x, {2, 3});
-  // Blocked: [N, C / L, L] in channel order c = cb * L + l, which is NCHW's.
-  return mean(x, {2, 3}).reshape({x.shape()[0], x.shape()[1] * x.shape()[4]});
+Tensor global_avg_pool2d(const Tensor& x, int64_t lanes) {
+  if (lanes == 0) {
+    check<ShapeError>(x.dim() == 4, "global_avg_pool2d: input must be [N, C, H, W], got ", fmt(x.shape()));
+    return mean(x, {2, 3});
+  }
+  check<ShapeError>(lanes > 0 && x.dim() == 5 && x.shape()[4] == lanes, "global_avg_pool2d: a blocked input with ",
+                    lanes, " lanes must be [N, C / ", lanes, ", H, W, ", lanes, "], got ", fmt(x.shape()));
+  // [N, C / L, L] in channel order c = cb * L + l, which is NCHW's.
+  return mean(x, {2, 3}).reshape({x.shape()[0], x.shape()[1] * lanes});
 }
 
 Tensor upsample2x(const Tensor& x, UpsampleMode mode) {

@@ -8,9 +8,9 @@
 //             gw = sum gm * xhat, gx = w * invstd * (gm - gb / M - xhat * gw / M) (batch
 //             statistics) or w * invstd * gm (fixed statistics).
 // Work items are (n, cb) rows of inner * L contiguous values, so a layer with few channel blocks
-// still uses every thread. Per-row partial sums (in double) are combined in row order, so the
-// statistics do not depend on the thread count; for the plain layout they are the same sums, in
-// the same order, as a per-channel loop over n.
+// still uses every thread. Per-row partial sums are combined in row order, so the statistics do
+// not depend on the thread count. Plain rows sum in double exactly as a per-channel loop over n
+// did; blocked rows as row_sums() says.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -113,11 +113,21 @@ void stats(const Tensor& x, const BnShape& g, const Tensor& mean, const Tensor& 
   const double count = static_cast<double>(g.n * g.inner);
   std::vector<double> m = combine(g, partial);
   for (double& v : m) v /= count;
-  std::vector<T> mean_t(m.begin(), m.end());  // the mean as stored, which the variance is centred on
+  // Blocked rows centre on the mean rounded to T (their run sums are in T); plain rows in double.
+  const std::vector<T> mean_t(m.begin(), m.end());
   parallel_for(g.rows(), g.row_size(), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* row = xp + r * g.row_size();
-      const T* mc = &mean_t[static_cast<size_t>((r % g.cb) * g.lanes)];
+      const size_t c0 = static_cast<size_t>((r % g.cb) * g.lanes);
+      if (g.lanes == 1) {
+        const double mc = m[c0];
+        partial[static_cast<size_t>(r)] = sum8(g.inner, [&](int64_t i) {
+          const double d = static_cast<double>(row[i]) - mc;
+          return d * d;
+        });
+        continue;
+      }
+      const T* mc = &mean_t[c0];
       row_sums<T, kL>(g.inner, g.lanes, &partial[static_cast<size_t>(r * g.lanes)], [&](int64_t k, int64_t l) {
         const T d = row[k] - mc[l];
         return d * d;
@@ -195,7 +205,7 @@ void backward_row_sums(const T* x, const T* gy, const T* y, const T* mean, int64
     g = g_res;
   }
   row_sums<T, kL>(inner, lanes, sum_g, [&](int64_t k, int64_t) { return g[k]; });
-  if (L == 1) {  // centred in double, as the plain statistics are
+  if (L == 1) {  // centred in double, as the plain statistics are (stats())
     const double m = static_cast<double>(mean[0]);
     sum_gx[0] = sum8(inner, [&](int64_t i) { return static_cast<double>(g[i]) * (static_cast<double>(x[i]) - m); });
   } else {

@@ -206,7 +206,8 @@ bool use_onednn(const Conv2dParams& p, DType dtype) {
   if (dtype != kFloat32 || p.algo == ConvAlgo::kIm2col) return false;
   const bool ok = onednn_supports(p);
   check<NotSupportedError>(ok || p.algo != ConvAlgo::kOneDnn, "conv2d: oneDNN cannot run this geometry (C=", p.c,
-                           " H=", p.h, " W=", p.w, " K=", p.k, " R=", p.r, " S=", p.s, ")");
+                           " H=", p.h, " W=", p.w, " K=", p.k, " R=", p.r, " S=", p.s, ", input block ", p.in_block,
+                           ", output block ", p.out_block, "; it reads blocks of 4, 8 or 16 channels)");
   return ok;
 }
 

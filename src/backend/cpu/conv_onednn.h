@@ -8,12 +8,13 @@
 
 namespace momenta::backend::cpu {
 
-// Whether oneDNN can run this geometry (it cannot run empty tensors).
+// Whether oneDNN can run this geometry and these layouts (not empty tensors; channel blocks of
+// 4, 8 or 16 only).
 bool onednn_supports(const Conv2dParams& p);
 // The channel block of the layout oneDNN's float32 convolutions choose on this CPU (8 with AVX2,
 // 16 with AVX-512), 0 when it chooses a plain layout.
 int64_t onednn_channel_block();
-// Bytes of x in the layout the forward primitive reads; 0 when that is plain NCHW already.
+// Bytes of x in the layout the forward primitive reads; 0 when x is in that layout already.
 int64_t onednn_workspace_bytes(const Conv2dParams& p);
 // The kernels of the seam (kernel_list.inc): the forward keeps its reordered x in `workspace`
 // (when defined) for the weight gradient, and the backward reorders gy once for both gradients.
