@@ -13,19 +13,11 @@
 #include "momenta/nn/layers.h"
 #include "momenta/ops.h"
 
+#include "toy_data.h"
+
 using namespace momenta;
 
 namespace {
-
-data::ImageDataset toy_images(uint64_t seed, int64_t n) {
-  Generator g(seed);
-  const auto u = rand({n * 64}, kFloat64, g).to_vector<double>();
-  std::vector<uint8_t> images(u.size());
-  std::vector<int64_t> labels(static_cast<size_t>(n));
-  for (size_t i = 0; i < u.size(); ++i) images[i] = static_cast<uint8_t>(u[i] * 255);
-  for (int64_t i = 0; i < n; ++i) labels[i] = images[i * 64] % 3;
-  return data::ImageDataset(images, {1, 8, 8}, labels, 3);
-}
 
 // Per-channel mean and unbiased variance of x [N, C, H, W], in double.
 struct ChannelStats {
@@ -73,7 +65,7 @@ TEST(BatchNormStats, AreTheMeanOverBatchesOfEachBatchsStatistics) {
     bn2->running_var.fill_(9.0);
   }
 
-  const data::ImageDataset ds = toy_images(1, 64);
+  const data::ImageDataset ds = toy_images(1, 64, -1);
   data::DataLoader loader(ds, {16, false, false, 0, false});
   const int64_t used = 3;  // of 4 batches
   ChannelStats want1{std::vector<double>(4), std::vector<double>(4)}, want2{std::vector<double>(3), std::vector<double>(3)};
@@ -126,7 +118,7 @@ TEST(BatchNormStats, LeavesAModelWithoutBatchNormAlone) {
   auto mlp = models::make_mlp({64, {8}, 3, nn::Activation::kReLU, 0.0});
   mlp->finalize();
   EXPECT_FALSE(train::has_batch_norm(*mlp));
-  const data::ImageDataset ds = toy_images(1, 20);
+  const data::ImageDataset ds = toy_images(1, 20, -1);
   data::DataLoader loader(ds, {10, false, false, 0, false});
   EXPECT_EQ(train::recompute_batch_norm_stats(*mlp, loader), 0);
   EXPECT_THROW(train::recompute_batch_norm_stats(*mlp, loader, 0, 0), ValueError);

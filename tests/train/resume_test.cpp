@@ -12,20 +12,12 @@
 #include "momenta/optim/registry.h"
 #include "momenta/train/trainer.h"
 
+#include "toy_data.h"
+
 using namespace momenta;
 namespace fs = std::filesystem;
 
 namespace {
-
-data::ImageDataset toy_dataset(uint64_t seed, int64_t n) {
-  Generator g(seed);
-  const auto u = rand({n * 64}, kFloat64, g).to_vector<double>();
-  std::vector<uint8_t> images(u.size());
-  std::vector<int64_t> labels(static_cast<size_t>(n));
-  for (size_t i = 0; i < u.size(); ++i) images[i] = static_cast<uint8_t>(u[i] * 255);
-  for (int64_t i = 0; i < n; ++i) labels[i] = (images[i * 64] + images[i * 64 + 1]) % 3;
-  return data::ImageDataset(images, {1, 8, 8}, labels, 3);
-}
 
 struct TrainingRig {
   std::shared_ptr<nn::Sequential> model;
@@ -70,7 +62,7 @@ train::TrainerOptions three_quiet_epochs() {
 TEST(Resume, ContinuesBitExactly) {
   const fs::path dir = fs::temp_directory_path() / ("momenta_resume_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const data::ImageDataset train = toy_dataset(1, 200), test = toy_dataset(2, 50);
+  const data::ImageDataset train = toy_images(1, 200, 1), test = toy_images(2, 50, 1);
   train::TrainerOptions base = three_quiet_epochs();
 
   // Run A: three epochs straight; keep the checkpoint written after epoch 1.
@@ -107,7 +99,7 @@ TEST(Resume, ContinuesBitExactly) {
 TEST(Resume, ContinuesBitExactlyWithGroupsScheduleAndAverager) {
   const fs::path dir = fs::temp_directory_path() / ("momenta_resume_full_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const data::ImageDataset train = toy_dataset(1, 200), test = toy_dataset(2, 50);
+  const data::ImageDataset train = toy_images(1, 200, 1), test = toy_images(2, 50, 1);
   RunSpec spec;
   spec.optim = "super_accel";
   spec.hp = {{"lr", "0.05"}, {"sigma", "4"}};
@@ -160,7 +152,7 @@ TEST(Resume, ContinuesBitExactlyWithGroupsScheduleAndAverager) {
 TEST(Resume, ConvNetWithBatchNormAndAugmentationContinuesBitExactly) {
   const fs::path dir = fs::temp_directory_path() / ("momenta_resume_conv_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const data::ImageDataset train = toy_dataset(1, 160), test = toy_dataset(2, 40);
+  const data::ImageDataset train = toy_images(1, 160, 1), test = toy_images(2, 40, 1);
   auto make = [](uint64_t seed) {
     manual_seed(seed);
     auto net = std::make_shared<nn::Sequential>();

@@ -13,19 +13,11 @@
 #include "momenta/nn/layers.h"
 #include "momenta/optim/registry.h"
 
+#include "toy_data.h"
+
 using namespace momenta;
 
 namespace {
-
-data::ImageDataset toy_images(uint64_t seed, int64_t n) {
-  Generator g(seed);
-  const auto u = rand({n * 64}, kFloat64, g).to_vector<double>();
-  std::vector<uint8_t> images(u.size());
-  std::vector<int64_t> labels(static_cast<size_t>(n));
-  for (size_t i = 0; i < u.size(); ++i) images[i] = static_cast<uint8_t>(u[i] * 255);
-  for (int64_t i = 0; i < n; ++i) labels[i] = (images[i * 64] + images[i * 64 + 9]) % 3;
-  return data::ImageDataset(images, {1, 8, 8}, labels, 3);
-}
 
 // conv -> batch norm -> ReLU -> dropout (draws from the default generator) -> pool -> linear.
 struct Rig {
@@ -106,7 +98,7 @@ double reference_loss(Rig& r, const Tensor& w, const data::Dataset& train, const
 }  // namespace
 
 TEST(TrainerAveragedBatchNorm, EvaluatesWithStatisticsOfTheAverageAndRestoresTheModel) {
-  const data::ImageDataset train = toy_images(1, 128), test = toy_images(2, 40);
+  const data::ImageDataset train = toy_images(1, 128, 9), test = toy_images(2, 40, 9);
   Rig r = make_rig("swa");
   const train::TrainerOptions o = quiet_options(train, r.avg.get());
   train::Trainer trainer(*r.net, *r.opt, o);
@@ -144,7 +136,7 @@ TEST(TrainerAveragedBatchNorm, EvaluatesWithStatisticsOfTheAverageAndRestoresThe
 // The re-estimation gathers its own batches and draws no random numbers: training with an
 // averager and re-estimated statistics follows the same trajectory as training without one.
 TEST(TrainerAveragedBatchNorm, LeavesTrainingUnchanged) {
-  const data::ImageDataset train = toy_images(1, 128), test = toy_images(2, 40);
+  const data::ImageDataset train = toy_images(1, 128, 9), test = toy_images(2, 40, 9);
   Rig plain = make_rig("");
   train::Trainer tp(*plain.net, *plain.opt, quiet_options(train, nullptr));
   const auto rp = tp.fit(train, &test);
@@ -168,7 +160,7 @@ TEST(TrainerAveragedBatchNorm, LeavesTrainingUnchanged) {
 
 TEST(TrainerAveragedBatchNorm, RejectsABadBatchCount) {
   Rig r = make_rig("swa");
-  const data::ImageDataset train = toy_images(1, 8);
+  const data::ImageDataset train = toy_images(1, 8, 9);
   train::TrainerOptions o = quiet_options(train, r.avg.get());
   o.avg_bn_batches = -2;
   EXPECT_THROW({ train::Trainer t(*r.net, *r.opt, o); }, ValueError);

@@ -17,6 +17,7 @@
 
 #include "backend/backend.h"
 #include "backend/cpu/strided_loop.h"
+#include "backend/cpu/sum8.h"
 
 namespace momenta::backend::cpu {
 namespace {
@@ -37,18 +38,6 @@ BnShape bn_shape(const Tensor& x, int64_t lanes) {
   check<ValueError>(g.lanes <= kMaxLanes, "batch_norm: at most ", kMaxLanes, " lanes per channel block, got ",
                     g.lanes);
   return g;
-}
-
-// sum_i f(i) over [0, n) in eight independent double partial sums, so the loop vectorises
-// without reassociating one accumulator (the build keeps IEEE order: -ffp-contract=off).
-template <class F>
-double sum8(int64_t n, F&& f) {
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += f(i + j);
-  for (; i < n; ++i) acc[0] += f(i);
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
 // out[l] = sum_i f(i * L + l, l) over one row. kL is the lane count when known at compile time
