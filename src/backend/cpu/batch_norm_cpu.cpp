@@ -44,8 +44,8 @@ BnShape bn_shape(const Tensor& x, int64_t lanes) {
 // (the blocked layouts oneDNN uses), 0 for the runtime count `lanes`. Plain rows (L = 1) sum in
 // double with sum8. Blocked rows sum runs of kChunk positions in T, one vector of lanes at a
 // time, and the runs in double: a double accumulator per lane does not vectorise (GCC keeps it
-// scalar, which made the blocked batch norm 3x slower than the plain one), and a float32 run of
-// 16 values loses at most ~1e-6 relative, below what the float32 result keeps.
+// scalar: the blocked backward took 21% of a ResNet-20 step that way, 8% with runs), and a
+// float32 run of 16 values loses at most ~1e-6 of its magnitude, below what float32 results keep.
 constexpr int64_t kChunk = 16;
 
 template <class T, int kL, class F>
@@ -289,7 +289,9 @@ void batch_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, const
                          const Tensor& gw, const Tensor& gb, const Tensor& g_residual) {
   const BnShape g = bn_shape(x, lanes);
   dispatch_lanes(x.dtype(), lanes, [&]<class T, int kL>() {
-    if (y_relu.defined()) return backward<T, kL, true>(x, g, gy, y_relu, mean, var, weight, eps, batch_stats, gx, gw, gb, g_residual);
+    if (y_relu.defined()) {
+      return backward<T, kL, true>(x, g, gy, y_relu, mean, var, weight, eps, batch_stats, gx, gw, gb, g_residual);
+    }
     backward<T, kL, false>(x, g, gy, y_relu, mean, var, weight, eps, batch_stats, gx, gw, gb, g_residual);
   });
 }
