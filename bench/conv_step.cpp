@@ -173,5 +173,6 @@ CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm, (Workload{"resnet20", ConvAl
 CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm/plain, (Workload{"resnet20", ConvAlgorithm::kAuto, false}));
 CONV_BENCH(BM_conv_share, resnet20_cifar_b128_sgdm/im2col, (Workload{"resnet20", ConvAlgorithm::kIm2col, false}));
 CONV_BENCH(BM_step, resnet18_cifar_b128_sgdm, (Workload{"resnet18", ConvAlgorithm::kAuto}))->Iterations(3);
+CONV_BENCH(BM_conv_share, resnet18_cifar_b128_sgdm, (Workload{"resnet18", ConvAlgorithm::kAuto}))->Iterations(2);
 
 BENCHMARK_MAIN();
