@@ -22,14 +22,15 @@ BasicBlock::BasicBlock(int64_t in, int64_t out, int64_t st, Shortcut sc, Generat
 // channels fill whole blocks; else NCHW), so a network of blocks never leaves oneDNN's layout. The second batch norm carries the residual add and the
 // final ReLU (one fused op).
 Tensor BasicBlock::forward(const Tensor& x) {
+  // Conv2d keeps its input's layout where the output channels allow it (Conv2d::forward).
+  Tensor h = bn1->forward((*conv1)(x), Tensor(), true);
+  h = (*conv2)(h);
   const bool blocked = x.dim() == 5;
   const int64_t lanes = blocked ? x.shape()[4] : 0;
-  const int64_t out_block = lanes > 0 && out_channels % lanes == 0 ? lanes : 0;
-  Tensor h = bn1->forward(conv1->forward(x, out_block), Tensor(), true);
-  h = conv2->forward(h, out_block);
+  const int64_t out_block = h.dim() == 5 ? lanes : 0;
   Tensor s = x;
   if (proj) {
-    s = proj_bn->forward(proj->forward(x, out_block));
+    s = proj_bn->forward((*proj)(x));
   } else if (stride != 1 || in_channels != out_channels) {
     const int64_t extra = out_channels - in_channels, lo = extra / 2, hi = extra - lo;
     // Option A on a blocked input whose padding is not whole blocks: take the plain route.

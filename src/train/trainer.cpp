@@ -83,19 +83,30 @@ EvalResult Trainer::evaluate_current(const data::Dataset& ds) {
   return r;
 }
 
-EvalResult Trainer::evaluate_at(const Tensor& weights, const data::Dataset& ds) {
+void Trainer::with_weights(const Tensor& weights, bool keep_buffers, const std::function<void()>& fn) {
   const Tensor& params = opt_.arena().params();
-  if (weights.raw_data() == params.raw_data()) return evaluate_current(ds);
-  Tensor saved = params.clone();
-  params.copy_(weights);
-  EvalResult r;
+  const bool swap = weights.raw_data() != params.raw_data();
+  const Tensor saved = swap ? params.clone() : Tensor();
+  std::vector<std::pair<Tensor, Tensor>> buffers;  // (live buffer, its saved copy)
+  if (keep_buffers)
+    for (const auto& [name, b] : model_.named_buffers()) buffers.emplace_back(b, b.clone());
+  const auto restore = [&] {
+    if (swap) params.copy_(saved);
+    for (const auto& [b, copy] : buffers) b.copy_(copy);
+  };
+  if (swap) params.copy_(weights);
   try {
-    r = evaluate_current(ds);
+    fn();
   } catch (...) {
-    params.copy_(saved);
+    restore();
     throw;
   }
-  params.copy_(saved);
+  restore();
+}
+
+EvalResult Trainer::evaluate_at(const Tensor& weights, const data::Dataset& ds) {
+  EvalResult r;
+  with_weights(weights, false, [&] { r = evaluate_current(ds); });
   return r;
 }
 
@@ -111,26 +122,13 @@ void Trainer::with_averaged_weights(const std::function<void()>& fn, const data:
   check<ValueError>(opts_.averager != nullptr, "averaged weights: the trainer has no averager");
   const Tensor avg = opts_.averager->averaged();
   check<ValueError>(avg.defined(), "averaged weights: ", opts_.averager->name(), " has no average yet");
-  const Tensor& params = opt_.arena().params();
-  const Tensor saved = params.clone();
-  std::vector<std::pair<Tensor, Tensor>> buffers;  // (live buffer, its saved copy)
-  for (const auto& [name, b] : model_.named_buffers()) buffers.emplace_back(b, b.clone());
-  const auto restore = [&] {
-    params.copy_(saved);
-    for (const auto& [b, copy] : buffers) b.copy_(copy);
-  };
-  params.copy_(avg);
-  try {
+  with_weights(avg, true, [&] {
     if (bn_data != nullptr && opts_.avg_bn_batches != 0 && has_batch_norm(model_)) {
       data::DataLoader loader(*bn_data, train_loader_options(), opts_.augmentation);
       recompute_batch_norm_stats(model_, loader, bn_epoch, opts_.avg_bn_batches);
     }
     fn();
-  } catch (...) {
-    restore();
-    throw;
-  }
-  restore();
+  });
 }
 
 data::LoaderOptions Trainer::train_loader_options() const {

@@ -117,6 +117,9 @@ class Trainer {
  private:
   EvalResult evaluate_current(const data::Dataset& ds);
   EvalResult evaluate_at(const Tensor& weights, const data::Dataset& ds);
+  // Runs fn with `weights` in the model's parameters, then restores them (and, with keep_buffers,
+  // the model's buffers) bit-exactly, also when fn throws.
+  void with_weights(const Tensor& weights, bool keep_buffers, const std::function<void()>& fn);
   void apply_schedules(int64_t total_steps);
   data::LoaderOptions train_loader_options() const;
 

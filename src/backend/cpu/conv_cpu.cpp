@@ -165,31 +165,18 @@ void backward_weights_im2col(const Conv2dParams& p, const Tensor& x, const Tenso
 }
 
 // Channel-blocked operands on the im2col path: converted to NCHW copies around the plain kernels
-// (it is the reference path; the fast one reads blocked layouts natively). Element (n, c, i) of
-// an [N, C, I] image sits at (n * C + c) * I + i plain, at ((n * C/L + c/L) * I + i) * L + c % L
-// blocked.
-int64_t layout_offset(int64_t block, int64_t c_total, int64_t inner, int64_t n, int64_t c, int64_t i) {
-  if (block == 0) return (n * c_total + c) * inner + i;
-  return ((n * (c_total / block) + c / block) * inner + i) * block + c % block;
+// (it is the reference path; the fast one reads blocked layouts natively). A blocked
+// [N, C/L, H, W, L] buffer read as [N, C/L, L, H, W] through permuted strides is the NCHW image,
+// so the engine's strided copy converts both ways.
+Tensor nchw_view(const Tensor& blocked, int64_t block, int64_t n, int64_t c, int64_t h, int64_t w) {
+  return blocked.reshape({n, c / block, h, w, block}).permute({0, 1, 4, 2, 3});
 }
 
-template <class T>
-void relayout(const Tensor& src, int64_t from, const Tensor& dst, int64_t to, int64_t n, int64_t c, int64_t inner) {
-  const T* sp = src.data<T>();
-  T* dp = dst.data<T>();
-  parallel_for(n * c, inner, [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const int64_t ni = r / c, ci = r % c;
-      for (int64_t i = 0; i < inner; ++i) dp[layout_offset(to, c, inner, ni, ci, i)] = sp[layout_offset(from, c, inner, ni, ci, i)];
-    }
-  });
-}
-
-// An NCHW view of a possibly blocked operand: t itself, or a converted copy.
+// An NCHW version of a possibly blocked operand: t itself, or a converted copy.
 Tensor as_plain(const Tensor& t, int64_t block, int64_t n, int64_t c, int64_t h, int64_t w) {
   if (block == 0 || !t.defined()) return t;
   Tensor plain = Tensor::empty({n, c, h, w}, t.dtype());
-  dispatch_floating(t.dtype(), "conv2d", [&](auto v) { relayout<decltype(v)>(t, block, plain, 0, n, c, h * w); });
+  copy(nchw_view(t, block, n, c, h, w), plain.reshape({n, c / block, block, h, w}));
   return plain;
 }
 // Where a plain kernel writes a result that belongs in `t`: t itself, or a plain scratch that
@@ -199,7 +186,7 @@ Tensor plain_target(const Tensor& t, int64_t block, int64_t n, int64_t c, int64_
 }
 void store_blocked(const Tensor& plain, const Tensor& t, int64_t block, int64_t n, int64_t c, int64_t h, int64_t w) {
   if (block == 0 || !t.defined()) return;
-  dispatch_floating(t.dtype(), "conv2d", [&](auto v) { relayout<decltype(v)>(plain, 0, t, block, n, c, h * w); });
+  copy(plain.reshape({n, c / block, block, h, w}), nchw_view(t, block, n, c, h, w));
 }
 
 bool use_onednn(const Conv2dParams& p, DType dtype) {
