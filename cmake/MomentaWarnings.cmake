@@ -8,7 +8,9 @@ function(momenta_set_warnings target)
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
   endif()
   if(MOMENTA_SANITIZE)
-    target_compile_options(${target} PRIVATE -fsanitize=${MOMENTA_SANITIZE} -fno-omit-frame-pointer)
+    # No recovery: a UBSan report aborts the process (and fails its test) instead of scrolling by.
+    target_compile_options(${target} PRIVATE -fsanitize=${MOMENTA_SANITIZE} -fno-sanitize-recover=all
+                                             -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=${MOMENTA_SANITIZE})
   endif()
 endfunction()
