@@ -14,6 +14,7 @@
 #include "momenta/optim/registry.h"
 #include "momenta/optim/schedule.h"
 #include "momenta/random.h"
+#include "momenta/train/run_dir.h"
 #include "momenta/train/trainer.h"
 #include "tools/cli_common.h"
 
@@ -101,6 +102,10 @@ void run_train(const TrainArgs& a) {
               static_cast<long long>(train_set.size()), static_cast<long long>(test_set.size()), omp_get_max_threads());
 
   fs::create_directories(a.out);
+  // NOTE [run directory] (train/run_dir.h): one run per directory; then clear dead runs' temporaries.
+  const train::RunDirLock run_lock(a.out);
+  for (const auto& f : train::remove_stale_temp_files(a.out))
+    std::printf("removed %s, left by a killed save\n", f.c_str());
   train::TrainerOptions to;
   to.epochs = a.epochs;
   to.batch_size = a.batch_size;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backend/cpu/strided_loop.h"
+#include "momenta/optim/finite_check.h"
 #include "momenta/tensor.h"
 
 namespace momenta::optim {
@@ -32,8 +33,11 @@ Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t en
   const int64_t n = end - begin;
   if (n <= 0) return total;
   const int64_t blocks = (n + kReduceBlock - 1) / kReduceBlock;
+  // NOTE [non-finite numbers] (optim/finite_check.h): each block checked right after its pass.
+  FiniteWatch* watch = FiniteWatch::active_for(arena_tensor.raw_data());
   if (blocks == 1) {
     body(begin, end, total);
+    if (watch != nullptr) watch->check_block(begin, end);
     return total;
   }
   std::vector<Sums<K>> partial(static_cast<size_t>(blocks));
@@ -42,6 +46,7 @@ Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t en
       Sums<K> acc{};
       const int64_t lo = begin + k * kReduceBlock;
       body(lo, std::min(lo + kReduceBlock, end), acc);
+      if (watch != nullptr) watch->check_block(lo, std::min(lo + kReduceBlock, end));
       partial[static_cast<size_t>(k)] = acc;
     }
   });

@@ -8,8 +8,10 @@
 #include "momenta/autograd.h"
 #include "momenta/data/loader.h"
 #include "momenta/ops.h"
+#include "momenta/optim/finite_check.h"
 #include "momenta/train/batch_norm_stats.h"
 #include "momenta/train/progress.h"
+#include "momenta/train/run_dir.h"
 
 namespace momenta::train {
 
@@ -147,20 +149,128 @@ void Trainer::apply_schedules(int64_t total_steps) {
   }
 }
 
+namespace {
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string hp_text(const optim::HyperParams& hp, const std::vector<optim::HpSchedule>& scheduled, bool skip_lr) {
+  std::vector<std::string> items;
+  for (const auto& [k, v] : hp) {
+    if ((skip_lr && k == "lr") ||
+        std::any_of(scheduled.begin(), scheduled.end(), [&k](const optim::HpSchedule& s) { return s.key == k; }))
+      continue;
+    std::string item = k + "=";
+    for (size_t i = 0; i < v.size(); ++i) item += (i ? ":" : "") + num(v[i]);
+    items.push_back(item);
+  }
+  return join(items);
+}
+
+const char* schedule_name(optim::Schedule::Kind k) {
+  switch (k) {
+    case optim::Schedule::Kind::kConstant: return "constant";
+    case optim::Schedule::Kind::kCosine: return "cosine";
+    case optim::Schedule::Kind::kMultiStep: return "multistep";
+  }
+  return "?";
+}
+
+std::string cut(const std::string& text) { return text.size() > 80 ? text.substr(0, 80) + "..." : text; }
+
+}  // namespace
+
+std::map<std::string, std::string> Trainer::run_settings(int64_t dataset_size) const {
+  std::map<std::string, std::string> r;
+  r["epochs"] = std::to_string(opts_.epochs);
+  r["batch_size"] = std::to_string(opts_.batch_size);
+  r["dataset_size"] = std::to_string(dataset_size);
+  r["seed"] = std::to_string(opts_.seed);
+  r["loss"] = opts_.loss == Loss::kCrossEntropy ? "cross_entropy" : "quadratic";
+  const optim::Schedule& s = opts_.schedule;
+  r["schedule"] = schedule_name(s.kind);
+  r["warmup_steps"] = std::to_string(s.warmup_steps);
+  if (s.kind == optim::Schedule::Kind::kMultiStep) {
+    std::vector<std::string> m;
+    for (int64_t x : s.milestones) m.push_back(std::to_string(x));
+    r["milestones"] = join(m);
+    r["gamma"] = num(s.gamma);
+  }
+  if (s.kind == optim::Schedule::Kind::kCosine) r["final_factor"] = num(s.final_factor);
+  std::vector<std::string> hs;
+  for (const auto& h : opts_.hp_schedules)
+    hs.push_back(str_cat(h.key, "=", num(h.start), ":", num(h.end), h.cosine ? ":cosine" : ":linear"));
+  r["hp_schedules"] = join(hs);
+  r["optimizer_hp"] = hp_text(opt_.defaults(), opts_.hp_schedules, false);
+  std::vector<std::string> groups;
+  for (const auto& g : opt_.groups())
+    groups.push_back(str_cat("[", g.begin, ",", g.end, ")", g.name.empty() ? "" : " " + g.name, " {",
+                             hp_text(g.hp, opts_.hp_schedules, true), "}"));
+  r["param_groups"] = join(groups);
+  return r;
+}
+
+int64_t Trainer::resume(int64_t batches_per_epoch) {
+  const std::string& path = opts_.resume_from;
+  const TrainingPosition pos = load_checkpoint(path, model_, opt_, opts_.averager);
+  // The run's length matters only to what is scaled over the whole run.
+  const bool length_matters = opts_.schedule.kind == optim::Schedule::Kind::kCosine || !opts_.hp_schedules.empty();
+  std::vector<std::string> differ;
+  for (const auto& [key, now] : run_) {
+    auto it = pos.run.find(key);
+    check<FormatError>(it != pos.run.end(), "checkpoint '", path, "': metadata has no 'run.", key,
+                       "' field (written by an older momenta, which did not record its run settings)");
+    if (it->second == now || (key == "epochs" && !length_matters)) continue;
+    differ.push_back(str_cat(key, " ", cut(it->second.empty() ? "(none)" : it->second), " in the checkpoint, ",
+                             now.empty() ? "(none)" : now, " now",
+                             key == "epochs" ? " (the schedule spans the whole run)" : ""));
+  }
+  check<ValueError>(differ.empty(), "checkpoint '", path, "' does not fit this run: ", join(differ),
+                    "; resume with the settings of the original run");
+  check<ValueError>(pos.next_epoch <= opts_.epochs, "checkpoint '", path, "': metadata field 'next_epoch' is ",
+                    pos.next_epoch, ", beyond this run's ", opts_.epochs, " epochs");
+  // Checkpoints are taken at epoch ends, and the loader's batch count is fixed by the settings
+  // checked above, so the step count follows from the epoch.
+  check<FormatError>(pos.global_step == pos.next_epoch * batches_per_epoch, "checkpoint '", path,
+                     "': metadata field 'global_step' is ", pos.global_step, ", expected ", pos.next_epoch, " epochs x ",
+                     batches_per_epoch, " batches = ", pos.next_epoch * batches_per_epoch);
+  check<FormatError>(pos.base_lrs.size() == base_lrs_.size(), "checkpoint '", path, "' has ", pos.base_lrs.size(),
+                     " learning rates, the optimizer has ", base_lrs_.size(), " groups");
+  step_ = pos.global_step;
+  base_lrs_ = pos.base_lrs;
+  // Metrics of epochs after the checkpoint come from a run killed before its checkpoint: the
+  // epochs are trained again, so their lines go (NOTE [run directory]).
+  for (const std::string& m : {opts_.metrics_jsonl, opts_.metrics_csv}) {
+    if (m.empty()) continue;
+    const int64_t removed = truncate_metrics(m, pos.next_epoch);
+    if (removed > 0 && opts_.print_epochs)
+      std::printf("resume: removed %lld line(s) after epoch %lld from %s (written after the checkpoint)\n",
+                  static_cast<long long>(removed), static_cast<long long>(pos.next_epoch), m.c_str());
+  }
+  if (pos.next_epoch == opts_.epochs) {
+    std::printf("checkpoint '%s' is already at epoch %lld of %lld: nothing to train\n", path.c_str(),
+                static_cast<long long>(pos.next_epoch), static_cast<long long>(opts_.epochs));
+    std::fflush(stdout);
+  }
+  return pos.next_epoch;
+}
+
 std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data::Dataset* test_set) {
   data::DataLoader loader(train_set, train_loader_options(), opts_.augmentation);
   std::vector<EpochResult> results;
   base_lrs_.clear();
   for (const auto& g : opt_.groups()) base_lrs_.push_back(opt_.hp(g, "lr"));
-  int64_t first_epoch = 0;
-  if (!opts_.resume_from.empty()) {
-    const TrainingPosition pos = load_checkpoint(opts_.resume_from, model_, opt_, opts_.averager);
-    first_epoch = pos.next_epoch;
-    step_ = pos.global_step;
-    check<FormatError>(pos.base_lrs.size() == base_lrs_.size(), "checkpoint '", opts_.resume_from, "' has ",
-                       pos.base_lrs.size(), " learning rates, the optimizer has ", base_lrs_.size(), " groups");
-    base_lrs_ = pos.base_lrs;
-  }
+  run_ = run_settings(train_set.size());
+  const int64_t first_epoch = opts_.resume_from.empty() ? 0 : resume(loader.num_batches());
   const int64_t total_steps = opts_.epochs * loader.num_batches();
   optim::Averager* avg = opts_.averager;
   for (int64_t epoch = first_epoch; epoch < opts_.epochs; ++epoch) {
@@ -177,12 +287,28 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       opt_.zero_grad();
       Tensor loss = compute_loss(opts_.loss, model_(batch.images), batch.labels);
       const double lv = loss.item();
-      check<Error>(std::isfinite(lv), "training diverged: the loss is ", lv, " at epoch ", epoch + 1, ", step ", step_,
-                   " (try a smaller learning rate)");
+      if (!std::isfinite(lv)) {  // a non-finite weight (e.g. loaded or written by hand) is named
+        const std::string where = optim::describe_non_finite(opt_.arena());
+        throw Error(str_cat("training diverged: the loss is ", lv, " at epoch ", epoch + 1, ", step ", step_,
+                            where.empty() ? std::string(" (try a smaller learning rate)") : "; " + where));
+      }
       loss.backward();
       if (avg != nullptr) avg->before_step();
-      opt_.step(optim::StepInfo{lv, step_});
-      if (avg != nullptr) avg->step(optim::StepInfo{lv, step_});
+      bool finite = true;
+      {
+        // NOTE [non-finite numbers]: checked inside the update passes, after everything that
+        // writes the weights; the checkpoint of the last good epoch stays as it was.
+        const optim::FiniteWatch watch(opt_.arena());
+        opt_.step(optim::StepInfo{lv, step_});
+        if (avg != nullptr) avg->step(optim::StepInfo{lv, step_});
+        finite = watch.finite();
+      }
+      if (!finite)
+        throw Error(str_cat("training diverged at epoch ", epoch + 1, ", step ", step_, ": ",
+                            optim::describe_non_finite(opt_.arena()),
+                            epoch > 0 && !opts_.checkpoint.empty()
+                                ? str_cat("; the checkpoint of epoch ", epoch, " is kept")
+                                : std::string()));
       if (opts_.on_step) opts_.on_step(StepEvent{epoch, step_, lv});
       ++step_;
       ++batches;
@@ -244,7 +370,7 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
     }
     results.push_back(r);
     if (!opts_.checkpoint.empty())
-      save_checkpoint(opts_.checkpoint, model_, opt_, {epoch + 1, step_, base_lrs_}, avg);
+      save_checkpoint(opts_.checkpoint, model_, opt_, {epoch + 1, step_, base_lrs_, run_}, avg);
   }
   return results;
 }

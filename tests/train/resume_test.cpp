@@ -201,7 +201,7 @@ TEST(Resume, RejectsAMismatchedCheckpoint) {
   const fs::path dir = fs::temp_directory_path() / ("momenta_resume_bad_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   TrainingRig a = make_run(1);
-  train::save_checkpoint((dir / "c.safetensors").string(), *a.model, *a.opt, {1, 10, {0.01}});
+  train::save_checkpoint((dir / "c.safetensors").string(), *a.model, *a.opt, {1, 10, {0.01}, {}});
   manual_seed(1);
   auto other = models::make_mlp({64, {8}, 3, nn::Activation::kReLU, 0.0});
   other->finalize();

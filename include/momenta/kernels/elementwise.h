@@ -1,5 +1,10 @@
 // Per-element math of the elementwise ops and their derivatives, shared by the CPU loops and
 // the CUDA kernels. Each functor is stateless; a backend picks one per op outside its loop.
+//
+// NOTE [NaN propagation]: as in PyTorch, relu, maximum, minimum (and max pooling, max reductions)
+// return NaN when an input is NaN, so a broken value reaches the loss and the finiteness check of
+// the optimizer instead of turning into 0 or into the other operand. Each is one comparison and
+// one select (written so that the comparison is false for NaN), which vectorises as before.
 #pragma once
 
 #include <cmath>
@@ -39,7 +44,7 @@ struct SignOp {
 };
 struct ReluOp {
   template <class T>
-  MOMENTA_HD T operator()(T x) const { return x > T(0) ? x : T(0); }
+  MOMENTA_HD T operator()(T x) const { return x <= T(0) ? T(0) : x; }  // NaN: NaN
 };
 struct SigmoidOp {
   // Written so that neither branch overflows exp for large |x|.
@@ -83,11 +88,11 @@ struct DivOp {
 };
 struct MaxOp {
   template <class T>
-  MOMENTA_HD T operator()(T a, T b) const { return a >= b ? a : b; }
+  MOMENTA_HD T operator()(T a, T b) const { return a < b ? b : (b != b ? b : a); }  // a NaN a or b: NaN
 };
 struct MinOp {
   template <class T>
-  MOMENTA_HD T operator()(T a, T b) const { return a <= b ? a : b; }
+  MOMENTA_HD T operator()(T a, T b) const { return a > b ? b : (b != b ? b : a); }  // a NaN a or b: NaN
 };
 struct PowOp {
   template <class T>
@@ -119,9 +124,9 @@ struct GeOp {
 };
 
 // ---- activation derivatives: (upstream gradient g, saved value) -> input gradient ----
-struct ReluBackwardOp {  // saved: x
+struct ReluBackwardOp {  // saved: x (or y = relu(x), the same mask); PyTorch's threshold_backward
   template <class T>
-  MOMENTA_HD T operator()(T g, T x) const { return x > T(0) ? g : T(0); }
+  MOMENTA_HD T operator()(T g, T x) const { return x <= T(0) ? T(0) : g; }  // x NaN: g passes
 };
 struct SigmoidBackwardOp {  // saved: y = sigmoid(x)
   template <class T>

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -98,7 +99,13 @@ class Trainer {
  public:
   Trainer(nn::Module& model, optim::Optimizer& optimizer, TrainerOptions options);
   ~Trainer();
-  // Trains for options.epochs epochs; evaluates on `test` (if given) after each.
+  // Trains for options.epochs epochs; evaluates on `test` (if given) after each. Throws
+  // momenta::Error when the loss, a gradient or a parameter becomes non-finite (NOTE [non-finite
+  // numbers] in optim/finite_check.h), naming the step and the tensor; the last checkpoint stays.
+  // Resuming (options.resume_from) refuses a checkpoint whose run settings differ from this
+  // run's in anything the schedule, data order or update depends on (the message lists each),
+  // and cuts the metrics files back to the checkpoint's epochs (NOTE [run directory] in
+  // train/run_dir.h). A checkpoint that already covers every epoch trains nothing and says so.
   std::vector<EpochResult> fit(const data::Dataset& train, const data::Dataset* test);
   // Mean loss and accuracy at the optimizer's eval_weights(), in eval mode, without a graph.
   EvalResult evaluate(const data::Dataset& ds);
@@ -121,6 +128,10 @@ class Trainer {
   // the model's buffers) bit-exactly, also when fn throws.
   void with_weights(const Tensor& weights, bool keep_buffers, const std::function<void()>& fn);
   void apply_schedules(int64_t total_steps);
+  // What the schedule, data order and update depend on, as text (TrainingPosition::run).
+  std::map<std::string, std::string> run_settings(int64_t dataset_size) const;
+  // Restores the checkpoint and checks that it fits this run; returns the first epoch to train.
+  int64_t resume(int64_t batches_per_epoch);
   data::LoaderOptions train_loader_options() const;
 
   nn::Module& model_;
@@ -128,6 +139,7 @@ class Trainer {
   TrainerOptions opts_;
   int64_t step_ = 0;
   std::vector<double> base_lrs_;
+  std::map<std::string, std::string> run_;  // run_settings() at the start of fit()
   std::unique_ptr<io::MetricsWriter> metrics_;
 };
 

@@ -18,6 +18,7 @@
 #include "backend/backend.h"
 #include "backend/cpu/strided_loop.h"
 #include "backend/cpu/sum8.h"
+#include "momenta/kernels/elementwise.h"
 
 namespace momenta::backend::cpu {
 namespace {
@@ -157,11 +158,11 @@ void apply(const Tensor& x, const BnShape& g, const Tensor& mean, const Tensor& 
         const T* xi = xr + i * L;
         T* yi = yr + i * L;
         if (res && relu) {
-          for (int64_t l = 0; l < L; ++l) yi[l] = std::max(xi[l] * sc[l] + sh[l] + res[i * L + l], T(0));
+          for (int64_t l = 0; l < L; ++l) yi[l] = kernels::ReluOp{}(xi[l] * sc[l] + sh[l] + res[i * L + l]);
         } else if (res) {
           for (int64_t l = 0; l < L; ++l) yi[l] = xi[l] * sc[l] + sh[l] + res[i * L + l];
         } else if (relu) {
-          for (int64_t l = 0; l < L; ++l) yi[l] = std::max(xi[l] * sc[l] + sh[l], T(0));
+          for (int64_t l = 0; l < L; ++l) yi[l] = kernels::ReluOp{}(xi[l] * sc[l] + sh[l]);
         } else {
           for (int64_t l = 0; l < L; ++l) yi[l] = xi[l] * sc[l] + sh[l];
         }
@@ -170,12 +171,13 @@ void apply(const Tensor& x, const BnShape& g, const Tensor& mean, const Tensor& 
   });
 }
 
-// The gradient reaching the batch norm: gy where the fused ReLU passed its input (y > 0), else 0.
+// The gradient reaching the batch norm: gy where the fused ReLU passed its input (y > 0 or NaN,
+// NOTE [NaN propagation] in kernels/elementwise.h), else 0.
 // Loaded unconditionally and selected, so the loops below vectorise.
 template <class T, bool kMask>
 inline T masked(const T* gy, const T* y, int64_t k) {
   const T g = gy[k];
-  if constexpr (kMask) return y[k] > T(0) ? g : T(0);
+  if constexpr (kMask) return kernels::ReluBackwardOp{}(g, y[k]);
   return g;
 }
 

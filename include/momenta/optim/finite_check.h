@@ -1,0 +1,63 @@
+// NOTE [non-finite numbers]: one policy for NaN and Inf in a training run.
+// - Element-wise ops propagate NaN as PyTorch does (NOTE [NaN propagation] in
+//   kernels/elementwise.h), so a broken value is not laundered into a finite one on the way.
+// - The trainer stops a run whose loss is non-finite (before the step), and one whose gradients
+//   or parameters are non-finite after the optimizer and averager have stepped: the error names
+//   the step, the first tensor in arena order (gradients first, as the cause) and the first bad
+//   element. The run ends before the next checkpoint, so the checkpoint of the last good epoch
+//   stays as it was.
+// - Cost: a separate pass over parameters and gradients costs about half an Adam step (both
+//   are memory-bound). So the check rides on the update itself: while a FiniteWatch is active,
+//   the arena traversals of the rules (for_arena_range, reduce_arena_range in src/optim) walk
+//   their range in cache-sized blocks and check each block of parameters and gradients right
+//   after updating it, while it is still in cache. Only when that trips, or when the passes did
+//   not cover the whole arena (a rule updating outside those helpers), is a full pass made.
+// - Model files and checkpoints holding NaN/Inf are refused when read (io/safetensors).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "momenta/nn/arena.h"
+
+namespace momenta::optim {
+
+// True when every parameter and gradient of the arena is finite. One vectorised pass over both
+// arenas (the common case); a CPU arena only (others are reported finite).
+bool arena_is_finite(const nn::ParamArena& arena);
+
+// Where the first non-finite value is: "the gradient of 'fc.weight' is non-finite (NaN at element
+// 5 of 100)" or "parameter 'fc.bias' is non-finite (inf at element 0 of 10)", or "" when all are
+// finite. Gradients are searched before parameters.
+std::string describe_non_finite(const nn::ParamArena& arena);
+
+// Throws momenta::Error "step S: <describe_non_finite>" when the arena is not finite.
+void check_arena_finite(const nn::ParamArena& arena, int64_t step);
+
+// Watches the arena's parameters and gradients during the steps taken in its lifetime on this
+// thread (see the NOTE): construct, step the optimizer and averager, then ask finite().
+class FiniteWatch {
+ public:
+  explicit FiniteWatch(const nn::ParamArena& arena);
+  ~FiniteWatch();
+  FiniteWatch(const FiniteWatch&) = delete;
+  FiniteWatch& operator=(const FiniteWatch&) = delete;
+
+  // True when every parameter and gradient is finite now.
+  bool finite() const;
+
+  // For the traversal helpers: the watch active on this thread whose arena's parameters start at
+  // `params` (null if none), and the check of one block [begin, end), thread-safe.
+  static FiniteWatch* active_for(const void* params);
+  void check_block(int64_t begin, int64_t end);
+  static constexpr int64_t kBlock = 4096;  // elements: a few arrays of it stay in L1/L2
+
+ private:
+  const nn::ParamArena& arena_;
+  FiniteWatch* outer_;
+  std::atomic<bool> tripped_{false};
+  std::atomic<int64_t> checked_{0};
+};
+
+}  // namespace momenta::optim

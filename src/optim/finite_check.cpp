@@ -1,0 +1,121 @@
+#include "momenta/optim/finite_check.h"
+
+#include <atomic>
+#include <cmath>
+
+#include "backend/cpu/strided_loop.h"
+#include "momenta/error.h"
+
+namespace momenta::optim {
+namespace {
+
+constexpr int kLanes = 16;
+constexpr int64_t kBlock = 1 << 16;
+
+// x - x is 0 for a finite x and NaN for NaN or +-Inf; a lane sum of them is NaN exactly when one
+// is non-finite, and the loop vectorises without reassociating anything.
+template <class T>
+bool range_finite(const T* __restrict p, const T* __restrict g, int64_t n) {
+  T acc[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] += (p[i + l] - p[i + l]) + (g[i + l] - g[i + l]);
+  T s = 0;
+  for (; i < n; ++i) s += (p[i] - p[i]) + (g[i] - g[i]);
+  for (int l = 0; l < kLanes; ++l) s += acc[l];
+  return s == T(0);
+}
+
+template <class T>
+bool all_finite(const T* p, const T* g, int64_t n) {
+  std::atomic<bool> ok{true};
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  backend::cpu::parallel_for(blocks, kBlock, [&](int64_t b, int64_t e) {
+    bool mine = true;
+    for (int64_t k = b; k < e && mine; ++k) {
+      const int64_t lo = k * kBlock, hi = lo + kBlock < n ? lo + kBlock : n;
+      mine = range_finite(p + lo, g + lo, hi - lo);
+    }
+    if (!mine) ok.store(false, std::memory_order_relaxed);
+  });
+  return ok.load();
+}
+
+// The first non-finite element of `data` among the arena's entries, described; "" when none.
+template <class T>
+std::string first_bad(const nn::ParamArena& arena, const T* data, const char* what_of) {
+  for (const auto& e : arena.entries()) {
+    for (int64_t i = 0; i < e.numel; ++i) {
+      const T v = data[e.offset + i];
+      if (std::isfinite(v)) continue;
+      return str_cat(what_of, "'", e.name, "' is non-finite (", std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf"),
+                     " at element ", i, " of ", e.numel, ")");
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+bool arena_is_finite(const nn::ParamArena& arena) {
+  if (!arena.built() || !arena.device().is_cpu()) return true;
+  bool ok = true;
+  dispatch_floating(arena.dtype(), "finiteness check", [&](auto tag) {
+    using T = decltype(tag);
+    ok = all_finite<T>(arena.params().data<T>(), arena.grads().data<T>(), arena.size());
+  });
+  return ok;
+}
+
+std::string describe_non_finite(const nn::ParamArena& arena) {
+  if (!arena.built() || !arena.device().is_cpu()) return "";
+  std::string out;
+  dispatch_floating(arena.dtype(), "finiteness check", [&](auto tag) {
+    using T = decltype(tag);
+    out = first_bad<T>(arena, arena.grads().data<T>(), "the gradient of ");
+    if (out.empty()) out = first_bad<T>(arena, arena.params().data<T>(), "parameter ");
+  });
+  return out;
+}
+
+namespace {
+thread_local FiniteWatch* t_watch = nullptr;
+}  // namespace
+
+FiniteWatch::FiniteWatch(const nn::ParamArena& arena) : arena_(arena), outer_(t_watch) {
+  if (arena_.built() && arena_.device().is_cpu()) t_watch = this;
+}
+
+FiniteWatch::~FiniteWatch() {
+  if (t_watch == this) t_watch = outer_;
+}
+
+FiniteWatch* FiniteWatch::active_for(const void* params) {
+  FiniteWatch* w = t_watch;
+  return w != nullptr && w->arena_.params().raw_data() == params ? w : nullptr;
+}
+
+void FiniteWatch::check_block(int64_t begin, int64_t end) {
+  if (end <= begin) return;
+  bool ok = true;
+  dispatch_floating(arena_.dtype(), "finiteness check", [&](auto tag) {
+    using T = decltype(tag);
+    ok = range_finite<T>(arena_.params().data<T>() + begin, arena_.grads().data<T>() + begin, end - begin);
+  });
+  if (!ok) tripped_.store(true, std::memory_order_relaxed);
+  checked_.fetch_add(end - begin, std::memory_order_relaxed);
+}
+
+bool FiniteWatch::finite() const {
+  // A block may have held a transient value that a later pass overwrote: confirm a trip.
+  if (tripped_.load() || checked_.load() < arena_.size()) return arena_is_finite(arena_);
+  return true;
+}
+
+void check_arena_finite(const nn::ParamArena& arena, int64_t step) {
+  if (arena_is_finite(arena)) return;
+  const std::string what = describe_non_finite(arena);
+  throw Error(str_cat("step ", step, ": ", what.empty() ? std::string("a value of the parameter arena is non-finite") : what));
+}
+
+}  // namespace momenta::optim
