@@ -27,8 +27,9 @@ std::vector<int64_t> parse_hidden(const std::string& text) {
   while (std::getline(ss, part, ',')) {
     char* end = nullptr;
     const long long v = std::strtoll(part.c_str(), &end, 10);
-    check<ValueError>(!part.empty() && end && *end == '\0' && v > 0, "--hidden: '", text,
-                      "' is not a comma-separated list of positive layer widths (e.g. 256,256)");
+    check<ValueError>(!part.empty() && end && *end == '\0' && v > 0 && v <= kMaxHiddenWidth, "--hidden: '",
+                      text.size() <= 80 ? text : text.substr(0, 80) + "...",
+                      "' is not a comma-separated list of layer widths in [1, ", kMaxHiddenWidth, "] (e.g. 256,256)");
     out.push_back(v);
   }
   return out;

@@ -20,7 +20,10 @@ struct MlpConfig {
 // An MLP whose parameters are named "<i>.weight" / "<i>.bias" by layer position, initialised
 // with PyTorch's Linear default (see nn::Linear) from `gen`.
 std::shared_ptr<nn::Sequential> make_mlp(const MlpConfig& cfg, Generator& gen = default_generator());
-// "256,256" -> {256, 256}; "" -> {} (a linear model). ValueError on anything else.
+// The widest hidden layer accepted: a 65536 x 65536 float matrix is already 16 GB.
+inline constexpr int64_t kMaxHiddenWidth = 65536;
+// "256,256" -> {256, 256}; "" -> {} (a linear model). ValueError on anything else, and for a
+// width outside [1, kMaxHiddenWidth].
 std::vector<int64_t> parse_hidden(const std::string& text);
 std::string hidden_str(const std::vector<int64_t>& hidden);
 

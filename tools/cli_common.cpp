@@ -42,6 +42,19 @@ std::vector<double> parse_start_point(const std::string& text) {
 }
 
 
+void make_output_dir(const std::string& dir, const char* flag) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!ec && std::filesystem::is_directory(dir, ec)) return;
+  const std::string why = ec ? ec.message() : "not a directory";
+  throw IOError(str_cat(flag, ": cannot create the output directory '", dir, "': ", why));
+}
+
+bool is_directory(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
 void check_dataset_name(const std::string& name) {
   check<ValueError>(name == "fashion-mnist" || name == "mnist" || name == "cifar10" || name == "cifar100" || name == "folder",
                     "unknown dataset '", name, "' (known: fashion-mnist, mnist, cifar10, cifar100, folder)");
@@ -52,7 +65,7 @@ LoadedData load_data(const DataOptions& o, bool with_train) {
   LoadedData d;
   if (o.name == "folder") {
     check<ValueError>(!o.dir.empty(), "--data folder needs --data-dir ROOT (ROOT/train/<class>/*.png and ROOT/test/<class>/...)");
-    check<IOError>(std::filesystem::is_directory(o.dir), "data directory '", o.dir, "' does not exist");
+    check<IOError>(is_directory(o.dir), "data directory '", o.dir, "' does not exist");
     check<ValueError>(o.channels == 1 || o.channels == 3, "--channels must be 1 or 3, got ", o.channels);
     check<ValueError>(o.image_size > 0, "--image-size must be positive, got ", o.image_size);
     data::ImageFolderOptions fo;
@@ -78,9 +91,8 @@ LoadedData load_data(const DataOptions& o, bool with_train) {
 }
 
 std::string resolve_data_dir(const std::string& name, const std::string& given) {
-  namespace fs = std::filesystem;
   if (!given.empty()) {
-    check<IOError>(fs::is_directory(given), "data directory '", given, "' does not exist");
+    check<IOError>(is_directory(given), "data directory '", given, "' does not exist");
     return given;
   }
   std::vector<std::string> tried;
@@ -88,7 +100,7 @@ std::string resolve_data_dir(const std::string& name, const std::string& given) 
   tried.push_back("data/" + name);
   tried.push_back("/usr/share/datasets/" + name);
   for (const auto& d : tried)
-    if (fs::is_directory(d)) return d;
+    if (is_directory(d)) return d;
   std::string list;
   for (const auto& d : tried) list += (list.empty() ? "" : ", ") + d;
   const std::string hint = name == "fashion-mnist" ? "on Debian: apt-get install dataset-fashion-mnist"

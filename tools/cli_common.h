@@ -56,6 +56,12 @@ std::map<std::string, std::string> parse_key_values(const char* flag, const std:
 // The --x0 start point: comma-separated finite numbers; ValueError otherwise.
 std::vector<double> parse_start_point(const std::string& text);
 
+// Creates the output directory `dir` (and its parents) unless it exists; IOError naming it and
+// the system's reason ("Permission denied", "Not a directory", ...) otherwise.
+void make_output_dir(const std::string& dir, const char* flag = "--out");
+// Whether `path` is an existing directory; false (never an exception) when it cannot be examined.
+bool is_directory(const std::string& path);
+
 // Builds (but does not finalize) the model; ValueError for an unknown model name.
 std::shared_ptr<nn::Module> build_model(const ModelSpec& spec);
 

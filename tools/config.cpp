@@ -1,11 +1,11 @@
 #include "tools/config.h"
 
-#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <toml++/toml.h>
 
 #include "momenta/error.h"
+#include "momenta/parse.h"
 
 namespace momenta::cli {
 namespace {
@@ -14,11 +14,7 @@ namespace {
 std::string token(const toml::node& v, const std::string& path, const std::string& key) {
   if (auto s = v.value<std::string>(); s && v.is_string()) return *s;
   if (v.is_integer()) return std::to_string(*v.value<int64_t>());
-  if (v.is_floating_point()) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", *v.value<double>());
-    return buf;
-  }
+  if (v.is_floating_point()) return format_number(*v.value<double>());  // exactly the file's value
   throw FormatError(str_cat("config '", path, "': key '", key,
                             "' must be a string, a number, a boolean or an array of them"));
 }
@@ -69,7 +65,8 @@ std::vector<std::string> expand_config(const std::vector<std::string>& args) {
   if (files.empty() || out.empty()) return out;
   const std::string command = out[0];  // the subcommand, wherever --config stood
   for (const auto& path : files) {
-    check<IOError>(std::filesystem::is_regular_file(path), "config file '", path, "' does not exist");
+    std::error_code ec;
+    check<IOError>(std::filesystem::is_regular_file(path, ec), "config file '", path, "' does not exist");
     toml::table table;
     try {
       table = toml::parse_file(path);

@@ -7,6 +7,7 @@
 #include "momenta/train/trainer.h"
 #include "momenta/optim/registry.h"
 #include "tools/cli_common.h"
+#include "tools/option_ranges.h"
 
 namespace momenta::cli {
 namespace {
@@ -66,7 +67,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("checkpoint", args->checkpoint, "model.safetensors written by `momenta train`")->required();
   cmd->add_option("--data", args->data, "Dataset (default: the one the model was trained on)");
   cmd->add_option("--data-dir", args->data_dir, "Directory of the dataset (default: as for train)");
-  cmd->add_option("--threads", args->threads, "OpenMP threads (0: all cores)");
+  add_number(cmd, "--threads", args->threads, "OpenMP threads (0: all cores)", threads_range());
   cmd->callback([args] { run_eval(*args); });
 }
 

@@ -2,7 +2,8 @@
 #include <omp.h>
 
 #include <cstdio>
-
+#include <filesystem>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,20 @@ int main(int argc, char** argv) {
     for (auto& a : args) expanded.push_back(a.data());
     app.parse(static_cast<int>(expanded.size()), expanded.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // A bad flag or value (tools/option_ranges.h) is a usage error like any other: one line, exit 1.
+    std::fprintf(stderr, "momenta: error: %s\n", e.what());
+    return 1;
   } catch (const momenta::Error& e) {
     std::fprintf(stderr, "momenta: error: %s\n", e.what());
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // An operating-system failure on a path the commands did not wrap themselves (they throw
+    // IOError naming it): still the user's environment, not a bug.
+    std::fprintf(stderr, "momenta: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "momenta: error: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "momenta: internal error: %s\n", e.what());

@@ -2,23 +2,21 @@
 // hyperparameters (name, default or "required", range, doc) and paper, and the test functions
 // of `momenta optimize`.
 #include <cstdio>
-#include <sstream>
 
 #include "momenta/optim/averager.h"
 #include "momenta/optim/registry.h"
 #include "momenta/optim/test_functions.h"
+#include "momenta/parse.h"
 #include "tools/cli_common.h"
 
 namespace momenta::cli {
 namespace {
 
+// Exactly (defaults and bounds are values to pass back); the registry's +-1e300 means unbounded.
 std::string number(double v) {
-  std::ostringstream os;
-  os.precision(6);
   if (v >= 1e299) return "inf";
   if (v <= -1e299) return "-inf";
-  os << v;
-  return os.str();
+  return format_number(v);
 }
 
 std::string values(const std::vector<double>& v, optim::HpKind kind) {

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "momenta/autograd.h"
+#include "momenta/io/text_file.h"
 #include "momenta/nn/arena.h"
 #include "momenta/optim/averager.h"
 #include "momenta/optim/objective_run.h"
@@ -23,6 +24,7 @@
 #include "momenta/optim/test_functions.h"
 #include "momenta/parse.h"
 #include "tools/cli_common.h"
+#include "tools/option_ranges.h"
 
 namespace momenta::cli {
 namespace {
@@ -61,15 +63,13 @@ void run_optimize(const OptimizeArgs& a) {
     check<ValueError>(a.avg_hp.empty(), "--avg-hp given without --average");
   }
 
-  FILE* out = std::fopen(a.out.c_str(), "w");
-  check<IOError>(out != nullptr, "cannot write '", a.out, "'");
-  std::unique_ptr<FILE, int (*)(FILE*)> closer(out, &std::fclose);
+  io::TextFileWriter out(a.out);
   const bool with_avg = !a.average.empty();
   std::string header = "step,loss";
   for (int64_t i = 0; i < n; ++i) header += ",x" + std::to_string(i);
   if (with_avg)
     for (int64_t i = 0; i < n; ++i) header += ",a" + std::to_string(i);
-  std::fprintf(out, "%s\n", header.c_str());
+  out.write(header + "\n");
 
   auto write_row = [&](const optim::StepView& v) {
     std::string line = std::to_string(v.t);
@@ -80,13 +80,13 @@ void run_optimize(const OptimizeArgs& a) {
       append_values(line, av.defined() ? av.to_vector<double>()
                                        : std::vector<double>(static_cast<size_t>(n), std::nan("")));
     }
-    std::fprintf(out, "%s\n", line.c_str());
+    out.write(line + "\n");
     return true;
   };
   const optim::ObjectiveRunResult res =
       optim::run_objective(f, x0, optim::ObjectiveRunSpec{a.optim, ohp, a.average, ahp, a.steps}, write_row);
   const double first_loss = res.first_loss, last_loss = res.last_loss;
-  check<IOError>(std::ferror(out) == 0, "error while writing '", a.out, "'");
+  out.close();
   std::printf("%s on %s (%lld-D)%s%s: %lld steps, loss %.6g -> %.6g; trajectory written to %s\n", a.optim.c_str(),
               a.function.c_str(), static_cast<long long>(n), with_avg ? " with " : "", with_avg ? a.average.c_str() : "",
               static_cast<long long>(a.steps), first_loss, last_loss, a.out.c_str());
@@ -115,7 +115,9 @@ void add_optimize_command(CLI::App& app) {
   cmd->add_option("--average", args->average, "Weight averager: ema, swa or belay (columns a0..a{n-1})");
   cmd->add_option("--avg-hp", args->avg_hp, "Averager hyperparameter key=value (repeatable), e.g. --avg-hp m1=10");
   cmd->add_option("--fn-arg", args->fn_arg, "Test-function parameter key=value (repeatable), e.g. --fn-arg b=100");
-  cmd->add_option("--steps", args->steps, "Optimizer steps N")->capture_default_str()->check(CLI::NonNegativeNumber);
+  add_number(cmd, "--steps", args->steps, "Optimizer steps N",
+             {0, 1e7, false, "one CSV row per step: 1e7 rows are already gigabytes in high dimension"})
+      ->capture_default_str();
   cmd->add_option("--out", args->out, "Output CSV file")->required();
   cmd->callback([args] { run_optimize(*args); });
 }

@@ -3,11 +3,11 @@
 // experiment under --out (default runs/reproduce) and a summary.md with every headline.
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "momenta/io/svg.h"
 #include "tools/cli_common.h"
+#include "tools/option_ranges.h"
 #include "tools/experiments/experiment.h"
 
 namespace momenta::cli {
@@ -33,7 +33,7 @@ experiments::Outcome run_one(const experiments::Experiment& e, const experiments
   std::fflush(stdout);
   experiments::Outcome out;
   if (!e.run) {
-    std::filesystem::create_directories(o.out_dir);
+    make_output_dir(o.out_dir);
     io::write_text_file(o.out_dir + "/report.md",
                         "# " + e.name + "\n\n**Paper:** " + e.paper + ", " + e.section +
                             "\n\n**Not implemented.** This experiment is registered but was not written yet; "
@@ -91,7 +91,7 @@ void add_reproduce_command(CLI::App& app) {
   cmd->add_flag("--quick", args->quick, "Reduced form that finishes in seconds (what the tests run)");
   cmd->add_flag("--full", args->full, "The paper's exact protocol (slow)");
   cmd->add_option("--data-dir", args->data_dir, "Directory holding MNIST (IDX files) for superacc-mnist");
-  cmd->add_option("--seed", args->seed, "Seed of every random choice")->capture_default_str();
+  add_number(cmd, "--seed", args->seed, "Seed of every random choice", seed_range())->capture_default_str();
   cmd->callback([args] { run_reproduce(*args); });
 }
 

@@ -13,10 +13,12 @@
 #include "momenta/optim/param_groups.h"
 #include "momenta/optim/registry.h"
 #include "momenta/optim/schedule.h"
+#include "momenta/parse.h"
 #include "momenta/random.h"
 #include "momenta/train/run_dir.h"
 #include "momenta/train/trainer.h"
 #include "tools/cli_common.h"
+#include "tools/option_ranges.h"
 
 namespace momenta::cli {
 namespace {
@@ -34,7 +36,7 @@ struct TrainArgs {
   int threads = 0;
   std::string out = "runs/mlp";
   std::string schedule = "cosine";
-  std::vector<double> milestones;  // epochs (multistep)
+  std::vector<int64_t> milestones;  // epochs (multistep)
   double gamma = 0.1;
   int64_t warmup = 0;
   std::vector<std::string> groups;
@@ -48,15 +50,14 @@ struct TrainArgs {
 };
 
 void run_train(const TrainArgs& a) {
-  namespace fs = std::filesystem;
   check_dataset_name(a.data.name);
   const auto hp_given = [&] {
     auto m = parse_key_values("--hp", a.hp);
-    m.try_emplace("lr", std::to_string(a.lr));
+    m.try_emplace("lr", format_number(a.lr));  // exactly: 1e-7 must not become "0.000000"
     return m;
   }();
   // Everything that can be checked without data fails before any data is read.
-  optim::optimizer_info(a.optim);
+  const optim::OptimizerInfo& oinfo = optim::optimizer_info(a.optim);
   const auto schedule_kind = optim::parse_schedule_kind(a.schedule);
   check<ValueError>(schedule_kind != optim::Schedule::Kind::kMultiStep || !a.milestones.empty(),
                     "--schedule multistep needs --milestones (epochs), e.g. --milestones 5,8");
@@ -64,7 +65,14 @@ void run_train(const TrainArgs& a) {
                     "--milestones is only used with --schedule multistep");
   const auto group_rules = optim::parse_group_rules(a.groups);
   std::vector<optim::HpSchedule> hp_schedules;
-  for (const auto& item : a.hp_schedules) hp_schedules.push_back(optim::parse_hp_schedule(item));
+  for (const auto& item : a.hp_schedules) {
+    hp_schedules.push_back(optim::parse_hp_schedule(item));
+    try {
+      optim::validate_hp_schedule(oinfo, hp_schedules.back());  // the ranges of --hp hold for schedules too
+    } catch (const ValueError& e) {
+      throw ValueError(str_cat("--hp-schedule '", item, "': ", e.what()));
+    }
+  }
   const train::Loss loss = train::parse_loss(a.loss);
   optim::HyperParams avg_hp;
   if (!a.average.empty()) {
@@ -76,11 +84,23 @@ void run_train(const TrainArgs& a) {
   check<ValueError>(a.avg_bn_batches >= -1, "--avg-bn-batches must be -1 (all batches), 0 (off) or a number of "
                     "batches, got ", a.avg_bn_batches);
   if (a.threads > 0) omp_set_num_threads(a.threads);
+  // NOTE [run directory] (train/run_dir.h): one run per directory, taken before any data is read;
+  // then clear dead runs' temporaries.
+  make_output_dir(a.out);
+  const train::RunDirLock run_lock(a.out);
+  for (const auto& f : train::remove_stale_temp_files(a.out))
+    std::printf("removed %s, left by a killed save\n", f.c_str());
   const LoadedData loaded = load_data(a.data, true);
   std::printf("loaded %s from %s\n", a.data.name.c_str(), loaded.dir.c_str());
   const data::ImageDataset& train_set = *loaded.train;
   const data::ImageDataset& test_set = *loaded.test;
-  const data::Augmentation augmentation = data::parse_augmentation(a.augment, train_set.sample_shape());
+  const data::Augmentation augmentation = [&] {
+    try {
+      return data::parse_augmentation(a.augment, train_set.sample_shape());
+    } catch (const Error& e) {
+      throw ValueError(str_cat("--augment: ", e.what()));
+    }
+  }();
   check<ValueError>(data::augmented_shape(augmentation, train_set.sample_shape()) == train_set.sample_shape(),
                     "--augment '", a.augment, "' changes the sample shape ", fmt(train_set.sample_shape()), " to ",
                     fmt(data::augmented_shape(augmentation, train_set.sample_shape())),
@@ -97,15 +117,11 @@ void run_train(const TrainArgs& a) {
   if (!group_rules.empty()) optim::apply_param_groups(*opt, optim::make_param_groups(model->arena(), group_rules));
   std::unique_ptr<optim::Averager> averager =
       a.average.empty() ? nullptr : optim::averager_info(a.average).make(model->arena(), avg_hp);
-  std::printf("model %s, %lld parameters; optimizer %s (lr %g); %lld train / %lld test samples; %d threads\n",
-              model->describe().c_str(), static_cast<long long>(model->num_parameters()), a.optim.c_str(), opt->lr(),
+  std::printf("model %s, %lld parameters; optimizer %s (lr %s); %lld train / %lld test samples; %d threads\n",
+              model->describe().c_str(), static_cast<long long>(model->num_parameters()), a.optim.c_str(),
+              format_number(opt->lr()).c_str(),
               static_cast<long long>(train_set.size()), static_cast<long long>(test_set.size()), omp_get_max_threads());
 
-  fs::create_directories(a.out);
-  // NOTE [run directory] (train/run_dir.h): one run per directory; then clear dead runs' temporaries.
-  const train::RunDirLock run_lock(a.out);
-  for (const auto& f : train::remove_stale_temp_files(a.out))
-    std::printf("removed %s, left by a killed save\n", f.c_str());
   train::TrainerOptions to;
   to.epochs = a.epochs;
   to.batch_size = a.batch_size;
@@ -116,10 +132,7 @@ void run_train(const TrainArgs& a) {
   to.schedule.gamma = a.gamma;
   {
     const int64_t batches = (train_set.size() + a.batch_size - 1) / a.batch_size;  // the loader keeps the last batch
-    for (double e : a.milestones) {
-      check<ValueError>(e > 0 && std::floor(e) == e, "--milestones: '", e, "' is not a positive whole epoch");
-      to.schedule.milestones.push_back(static_cast<int64_t>(e) * batches);
-    }
+    for (int64_t e : a.milestones) to.schedule.milestones.push_back(e * batches);  // e: in range (add_train_command)
   }
   to.hp_schedules = hp_schedules;
   to.averager = averager.get();
@@ -190,28 +203,35 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--labels", args->data.labels, "cifar100 labels: fine (100 classes) or coarse (20)")
       ->capture_default_str()
       ->check(CLI::IsMember({"fine", "coarse"}));
-  cmd->add_option("--image-size", args->data.image_size, "folder: resize images to this size (square)")
+  add_number(cmd, "--image-size", args->data.image_size, "folder: resize images to this size (square)",
+             {1, 1024, false, "a 1024x1024 RGB image is 12 MB as floats; larger ones exhaust memory"})
       ->capture_default_str();
-  cmd->add_option("--channels", args->data.channels, "folder: 1 (grey) or 3 (RGB)")->capture_default_str();
+  add_number(cmd, "--channels", args->data.channels, "folder: 1 (grey) or 3 (RGB)", {1, 3})->capture_default_str();
   cmd->add_option("--augment", args->augment,
                   "Training augmentation: none, or a comma list of crop (random crop after zero padding 4; crop:P "
                   "pads P) and flip (horizontal), e.g. --augment crop,flip")
       ->capture_default_str();
-  cmd->add_option("--epochs", args->epochs, "Training epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--batch-size", args->batch_size, "Minibatch size")->capture_default_str()->check(CLI::PositiveNumber);
+  add_number(cmd, "--epochs", args->epochs, "Training epochs", {0, 1e6})->capture_default_str();
+  add_number(cmd, "--batch-size", args->batch_size, "Minibatch size",
+             {1, 65536, false, "enough for full-batch runs on 60000-image sets"})
+      ->capture_default_str();
   cmd->add_option("--optim", args->optim, "Optimizer name (see the registry; e.g. sgd, heavy_ball, adam)")->capture_default_str();
-  cmd->add_option("--lr", args->lr, "Learning rate")->capture_default_str();
+  add_number(cmd, "--lr", args->lr, "Learning rate (the optimizer's own range applies too)", {0})->capture_default_str();
   cmd->add_option("--hp", args->hp, "Optimizer hyperparameter key=value (repeatable), e.g. --hp momentum=0.9");
   cmd->add_option("--schedule", args->schedule,
                   "Learning-rate schedule over the whole run: constant, cosine (to 0 at the last step) or multistep "
                   "(x --gamma after each of --milestones)")
       ->capture_default_str()
       ->check(CLI::IsMember({"constant", "cosine", "multistep"}));
-  cmd->add_option("--milestones", args->milestones,
-                  "Epochs after which multistep multiplies the learning rate by --gamma, e.g. --milestones 5,8")
+  add_number(cmd, "--milestones", args->milestones,
+             "Epochs after which multistep multiplies the learning rate by --gamma, e.g. --milestones 5,8",
+             {1, 1e6, false, "whole epochs"})
       ->delimiter(',');
-  cmd->add_option("--gamma", args->gamma, "Multistep factor")->capture_default_str();
-  cmd->add_option("--warmup", args->warmup, "Linear learning-rate warmup steps")->capture_default_str();
+  add_number(cmd, "--gamma", args->gamma, "Multistep factor",
+             {0, 1, true, "a decay: above 1 the rate would grow at each milestone, 0 or below would stop or reverse "
+                          "the descent"})
+      ->capture_default_str();
+  add_number(cmd, "--warmup", args->warmup, "Linear learning-rate warmup steps", {0, 1e9})->capture_default_str();
   cmd->add_option("--group", args->groups,
                   "Parameter group PATTERN:key=value (repeatable): PATTERN is a glob over parameter names "
                   "(e.g. '*.bias', 'layers.0.*') or @1d (biases and norm parameters) or @nd; e.g. "
@@ -223,15 +243,16 @@ void add_train_command(CLI::App& app) {
                   "Weight averager stepped after the optimizer: ema, swa or belay; test accuracy is reported for "
                   "the model and the average");
   cmd->add_option("--avg-hp", args->avg_hp, "Averager hyperparameter key=value (repeatable), e.g. --avg-hp k=1");
-  cmd->add_option("--avg-bn-batches", args->avg_bn_batches,
-                  "Models with batch norm: re-estimate the running statistics at the averaged weights over this many "
-                  "training batches before evaluating or saving the average (-1: all, 0: keep the model's own)")
+  add_number(cmd, "--avg-bn-batches", args->avg_bn_batches,
+             "Models with batch norm: re-estimate the running statistics at the averaged weights over this many "
+             "training batches before evaluating or saving the average (-1: all, 0: keep the model's own)",
+             {-1, 1e9, false, "-1: all batches, 0: off"})
       ->capture_default_str();
   cmd->add_option("--loss", args->loss, "cross_entropy or quadratic (0.5*|output - onehot|^2)")
       ->capture_default_str()
       ->check(CLI::IsMember({"cross_entropy", "quadratic"}));
-  cmd->add_option("--seed", args->seed, "Seed for initialisation and data order")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "OpenMP threads (0: all cores)")->capture_default_str();
+  add_number(cmd, "--seed", args->seed, "Seed for initialisation and data order", seed_range())->capture_default_str();
+  add_number(cmd, "--threads", args->threads, "OpenMP threads (0: all cores)", threads_range())->capture_default_str();
   cmd->add_option("--out", args->out, "Output directory")->capture_default_str();
   cmd->add_option("--resume", args->resume,
                   "Continue from a checkpoint (OUT/checkpoint.safetensors is written after every epoch); pass the "

@@ -6,10 +6,13 @@
 #include <cstdio>
 #include <memory>
 
+#include "momenta/io/text_file.h"
 #include "momenta/optim/objective_run.h"
 #include "momenta/optim/random_search.h"
 #include "momenta/optim/registry.h"
+#include "momenta/parse.h"
 #include "tools/cli_common.h"
+#include "tools/option_ranges.h"
 
 namespace momenta::cli {
 namespace {
@@ -34,12 +37,18 @@ void run_tune(const TuneArgs& a) {
   optim::HyperParams fixed;
   for (const auto& [k, v] : parse_key_values("--hp", a.hp))
     fixed[k] = optim::resolve_hyperparams(info, std::map<std::string, std::string>{{k, v}}).at(k);
-  optim::HyperParams probe = fixed;
-  for (const auto& r : ranges) {
+  for (const auto& r : ranges)
     check<ValueError>(fixed.count(r.name) == 0, "hyperparameter ", r.name, " is given both by --hp and --range");
-    probe[r.name] = {r.lo};
+  // Both ends of every range must be values the rule accepts (the search draws between them).
+  for (const bool hi : {false, true}) {
+    optim::HyperParams probe = fixed;
+    for (const auto& r : ranges) probe[r.name] = {hi ? r.hi : r.lo};
+    try {
+      optim::resolve_hyperparams(info, probe);
+    } catch (const ValueError& e) {
+      throw ValueError(str_cat("--range: ", e.what()));
+    }
   }
-  optim::resolve_hyperparams(info, probe);
 
   const auto score = [&](const optim::HyperParams& hp) {
     double best = std::numeric_limits<double>::infinity();
@@ -54,23 +63,23 @@ void run_tune(const TuneArgs& a) {
   const optim::SearchResult res = optim::random_search(ranges, fixed, a.trials, a.seed, score);
 
   if (!a.out.empty()) {
-    FILE* out = std::fopen(a.out.c_str(), "w");
-    check<IOError>(out != nullptr, "cannot write '", a.out, "'");
-    std::unique_ptr<FILE, int (*)(FILE*)> closer(out, &std::fclose);
-    std::fprintf(out, "trial");
-    for (const auto& r : ranges) std::fprintf(out, ",%s", r.name.c_str());
-    std::fprintf(out, ",score\n");
+    io::TextFileWriter out(a.out);
+    std::string text = "trial";
+    for (const auto& r : ranges) text += "," + r.name;
+    text += ",score\n";
     for (size_t i = 0; i < res.trials.size(); ++i) {
-      std::fprintf(out, "%zu", i);
-      for (const auto& r : ranges) std::fprintf(out, ",%.17g", res.trials[i].hp.at(r.name)[0]);
-      std::fprintf(out, ",%.17g\n", res.trials[i].score);
+      text += std::to_string(i);
+      for (const auto& r : ranges) text += "," + format_number(res.trials[i].hp.at(r.name)[0]);
+      text += "," + format_number(res.trials[i].score) + "\n";
     }
-    check<IOError>(std::ferror(out) == 0, "error while writing '", a.out, "'");
+    out.write(text);
+    out.close();
   }
   const auto& best = res.trials[res.best];
   std::printf("%s on %s: %lld trials x %lld steps, best %s loss %.6g (trial %zu):", a.optim.c_str(), a.function.c_str(),
               static_cast<long long>(a.trials), static_cast<long long>(a.steps), a.score.c_str(), best.score, res.best);
-  for (const auto& r : ranges) std::printf(" --hp %s=%.6g", r.name.c_str(), best.hp.at(r.name)[0]);
+  // Exactly the values of the best trial, so that the line can be pasted into momenta optimize.
+  for (const auto& r : ranges) std::printf(" --hp %s=%s", r.name.c_str(), format_number(best.hp.at(r.name)[0]).c_str());
   std::printf("\n");
 }
 
@@ -87,9 +96,9 @@ void add_tune_command(CLI::App& app) {
       ->required();
   cmd->add_option("--hp", args->hp, "Fixed hyperparameter key=value (repeatable)");
   cmd->add_option("--fn-arg", args->fn_arg, "Test-function parameter key=value (repeatable)");
-  cmd->add_option("--trials", args->trials, "Number of random trials N")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--steps", args->steps, "Optimizer steps per trial")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", args->seed, "Seed of the search")->capture_default_str();
+  add_number(cmd, "--trials", args->trials, "Number of random trials N", {1, 1e6})->capture_default_str();
+  add_number(cmd, "--steps", args->steps, "Optimizer steps per trial", {0, 1e7})->capture_default_str();
+  add_number(cmd, "--seed", args->seed, "Seed of the search", seed_range())->capture_default_str();
   cmd->add_option("--score", args->score, "final: the last loss; best: the lowest loss seen")->capture_default_str();
   cmd->add_option("--out", args->out, "CSV of every trial (trial, ranged hyperparameters, score)");
   cmd->callback([args] { run_tune(*args); });

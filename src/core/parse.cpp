@@ -1,5 +1,7 @@
 #include "momenta/parse.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -20,6 +22,14 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
   }
   if (!ok) throw ValueError(str_cat(what, "='", text, "' is not a comma-separated list of numbers"));
   return out;
+}
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
 }
 
 }  // namespace momenta

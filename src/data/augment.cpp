@@ -51,6 +51,10 @@ Augmentation parse_augmentation(const std::string& spec, const Shape& sample_sha
         }
         padding = std::stoll(digits);
       }
+      // Beyond the image's own side a crop would be padding (zeros) more often than image.
+      const int64_t side = std::min(sample_shape[1], sample_shape[2]);
+      if (padding > side) fail(str_cat("padding ", padding, " is larger than the ", sample_shape[1], "x", sample_shape[2],
+                                       " image (at most ", side, ")"));
       aug.crop_height = sample_shape[1];
       aug.crop_width = sample_shape[2];
       aug.crop_padding = padding;

@@ -2,27 +2,18 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "momenta/error.h"
+#include "momenta/parse.h"
 
 namespace momenta::io {
 namespace {
 
 std::string errno_message(int err) { return std::error_code(err, std::generic_category()).message(); }
-
-// Shortest text that reads back to the same double.
-std::string format_real(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
-}
 
 // RFC 4180 quoting, only where needed.
 std::string csv_field(const std::string& s) {
@@ -149,7 +140,7 @@ void MetricsWriter::write(const MetricsRecord& record) {
       }
       std::string& cell = row[static_cast<size_t>(it - columns_.begin())];
       if (const auto* i = std::get_if<int64_t>(&v.value())) cell = std::to_string(*i);
-      else if (const auto* d = std::get_if<double>(&v.value())) cell = format_real(*d);
+      else if (const auto* d = std::get_if<double>(&v.value())) cell = format_number(*d);
       else cell = std::get<std::string>(v.value());
     }
     put(csv_, csv_path_, join_csv(row) + "\n");

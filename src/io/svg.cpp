@@ -6,7 +6,6 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 
 #include "momenta/error.h"
@@ -408,14 +407,6 @@ std::string render_heat_map(const HeatMap& m) {
   s += "<text transform=\"translate(" + num(bx + 98) + "," + num(y0 + bh / 2) +
        ") rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">" + esc(m.value_label) + "</text>\n";
   return s + "</svg>\n";
-}
-
-void write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  check<IOError>(static_cast<bool>(out), "cannot write '", path, "'");
-  out << text;
-  out.close();
-  check<IOError>(!out.fail(), "error while writing '", path, "'");
 }
 
 }  // namespace momenta::io

@@ -1,5 +1,6 @@
 #include "momenta/optim/registry.h"
 
+#include "momenta/optim/schedule.h"
 #include "momenta/parse.h"
 
 #include <algorithm>
@@ -37,8 +38,9 @@ void validate(const std::string& rule, const HpSpec& spec, const std::vector<dou
   if (spec.kind == HpKind::kBool) return;
   for (double x : v) {
     const bool low_ok = spec.min_exclusive ? x > spec.min : x >= spec.min;
-    check<ValueError>(low_ok && x <= spec.max && x == x, rule, ": hyperparameter ", spec.name, "=", x,
-                      " is out of range: expected ", spec.min_exclusive ? "(" : "[", spec.min, ", ", spec.max, "]");
+    check<ValueError>(low_ok && x <= spec.max && x == x, rule, ": hyperparameter ", spec.name, "=", format_number(x),
+                      " is out of range: expected ", spec.min_exclusive ? "(" : "[", format_number(spec.min), ", ",
+                      format_number(spec.max), "]");
   }
 }
 
@@ -94,6 +96,15 @@ HyperParams resolve_hyperparams(const OptimizerInfo& info, const std::map<std::s
   HyperParams typed;
   for (const auto& [k, text] : given) typed[k] = parse_value(info.name, *find_spec(info, k), text);
   return resolve_hyperparams(info, typed);
+}
+
+void validate_hp_schedule(const OptimizerInfo& info, const HpSchedule& schedule) {
+  const HpSpec& spec = *find_spec(info, schedule.key);
+  check<ValueError>(spec.kind == HpKind::kReal, info.name, ": hyperparameter ", spec.name,
+                    " is not a single real number and cannot be scheduled");
+  // Linear and half-cosine moves stay between start and end, so checking both checks the path.
+  validate(info.name, spec, {schedule.start});
+  validate(info.name, spec, {schedule.end});
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const nn::ParamArena& arena,

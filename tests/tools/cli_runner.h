@@ -4,7 +4,10 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace momenta::testing {
@@ -22,6 +25,33 @@ inline CmdResult run_cli(const std::string& args) {
   while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// Writes DIR/PREFIX-images-idx3-ubyte and -labels-idx1-ubyte: n 28x28 images whose class c is a
+// bright horizontal band at rows 2c..2c+2 (easy to learn), for commands that need a dataset.
+inline void write_idx_split(const std::filesystem::path& dir, const std::string& prefix, int n) {
+  const auto be32 = [](std::ofstream& f, uint32_t v) {
+    const unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
+                                static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
+    f.write(reinterpret_cast<const char*>(b), 4);
+  };
+  std::ofstream img(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary);
+  std::ofstream lab(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary);
+  be32(img, 0x803);
+  be32(img, static_cast<uint32_t>(n));
+  be32(img, 28);
+  be32(img, 28);
+  be32(lab, 0x801);
+  be32(lab, static_cast<uint32_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const int c = i % 10;
+    for (int r = 0; r < 28; ++r)
+      for (int col = 0; col < 28; ++col) {
+        const unsigned char v = (r >= 2 * c && r < 2 * c + 3) ? 200 : static_cast<unsigned char>((i * 7 + r * 3 + col) % 40);
+        img.put(static_cast<char>(v));
+      }
+    lab.put(static_cast<char>(c));
+  }
 }
 
 }  // namespace momenta::testing

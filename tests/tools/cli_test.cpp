@@ -21,40 +21,15 @@ namespace {
 using momenta::testing::CmdResult;
 CmdResult run(const std::string& args) { return momenta::testing::run_cli(args); }
 
-void write_be32(std::ofstream& f, uint32_t v) {
-  const unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
-                              static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
-  f.write(reinterpret_cast<const char*>(b), 4);
-}
-
-// n images whose class c is a bright horizontal band at rows 2c..2c+2: easy to learn.
-void write_split(const fs::path& dir, const std::string& prefix, int n) {
-  std::ofstream img(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary);
-  std::ofstream lab(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary);
-  write_be32(img, 0x803);
-  write_be32(img, n);
-  write_be32(img, 28);
-  write_be32(img, 28);
-  write_be32(lab, 0x801);
-  write_be32(lab, n);
-  for (int i = 0; i < n; ++i) {
-    const int c = i % 10;
-    for (int r = 0; r < 28; ++r)
-      for (int col = 0; col < 28; ++col) {
-        const unsigned char v = (r >= 2 * c && r < 2 * c + 3) ? 200 : static_cast<unsigned char>((i * 7 + r * 3 + col) % 40);
-        img.put(static_cast<char>(v));
-      }
-    lab.put(static_cast<char>(c));
-  }
-}
+using momenta::testing::write_idx_split;
 
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("momenta_cli_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
-    write_split(dir_, "train", 300);
-    write_split(dir_, "t10k", 100);
+    write_idx_split(dir_, "train", 300);
+    write_idx_split(dir_, "t10k", 100);
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
@@ -208,7 +183,7 @@ TEST_F(Cli, BadInputGivesOneClearLine) {
                         Case{base + " --hp betas=0.9", "betas takes 2 values"},
                         Case{base + " --group '*.gamma:lr=0.1'", "'*.gamma' matches no parameter"},
                         Case{base + " --group '@1d:momentum=0.9'", "parameter group '@1d'"},
-                        Case{base + " --hp-schedule sigma=5:2", "'sigma' is not a hyperparameter of adam"},
+                        Case{base + " --hp-schedule sigma=5:2", "--hp-schedule 'sigma=5:2': adam: unknown hyperparameter 'sigma'"},
                         Case{base + " --schedule multistep", "needs --milestones"},
                         Case{base + " --avg-hp k=1", "--avg-hp given without --average"},
                         Case{base + " --average bogus", "bogus"},

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "momenta/io/text_file.h"  // write_text_file, for the reports that write figures
+
 namespace momenta::io {
 
 struct PlotAxis {
@@ -75,8 +77,5 @@ std::string render_heat_map(const HeatMap& map);
 
 // The i-th colour of the plotting palette (cycles).
 std::string palette_color(size_t i);
-
-// Writes `text` to `path` (IOError when it cannot).
-void write_text_file(const std::string& path, const std::string& text);
 
 }  // namespace momenta::io

@@ -13,6 +13,8 @@
 
 namespace momenta::optim {
 
+struct HpSchedule;  // optim/schedule.h
+
 enum class HpKind { kReal, kBool, kPair };
 
 struct HpSpec {
@@ -41,6 +43,10 @@ std::vector<std::string> optimizer_names();
 HyperParams resolve_hyperparams(const OptimizerInfo& info, const std::map<std::string, std::string>& given);
 // Validates already-typed values (fills defaults).
 HyperParams resolve_hyperparams(const OptimizerInfo& info, const HyperParams& given);
+
+// Checks a scheduled hyperparameter (optim/schedule.h) against the rule's spec like a given one:
+// a known real hyperparameter whose start and end are both in its range. ValueError otherwise.
+void validate_hp_schedule(const OptimizerInfo& info, const HpSchedule& schedule);
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const nn::ParamArena& arena,
                                           const std::map<std::string, std::string>& given);
