@@ -22,7 +22,7 @@ uint64_t parse_u64(const std::string& text, const std::string& key, const std::s
   char* end = nullptr;
   const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
   check<FormatError>(!text.empty() && end && *end == '\0', "checkpoint '", path, "': metadata field '", key,
-                     "' is not an integer: '", text, "'");
+                     "' is not an integer: '", excerpt(text), "'");
   return v;
 }
 }  // namespace
@@ -54,16 +54,18 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const opt
 
 TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& opt,
                                  optim::Averager* averager) {
-  const io::SafetensorsFile f = io::load_safetensors(path);
+  // Optimizer and averager scalars may hold +-inf as "not seen yet" sentinels (BBI's min_loss);
+  // every other tensor must be finite (NOTE [non-finite on load] in io/safetensors.cpp).
+  const io::SafetensorsFile f = io::load_safetensors(path, {{kOptim + "scalar.", kAvg + "scalar."}});
   check<FormatError>(meta(f, "format", path) == "momenta-checkpoint", "'", path, "' is not a momenta checkpoint");
   const std::string rule = meta(f, "optimizer", path);
-  check<FormatError>(rule == opt.name(), "checkpoint '", path, "' was written by optimizer '", rule,
+  check<FormatError>(rule == opt.name(), "checkpoint '", path, "' was written by optimizer '", excerpt(rule),
                      "', this run uses '", opt.name(), "'");
   auto it = f.metadata.find("averager");
   const std::string saved_avg = it == f.metadata.end() ? "" : it->second;
   const std::string want_avg = averager != nullptr ? averager->name() : "";
   check<FormatError>(saved_avg == want_avg, "checkpoint '", path, "' was written ",
-                     saved_avg.empty() ? std::string("without an averager") : str_cat("with averager '", saved_avg, "'"),
+                     saved_avg.empty() ? std::string("without an averager") : str_cat("with averager '", excerpt(saved_avg), "'"),
                      ", this run uses ", want_avg.empty() ? std::string("none") : str_cat("'", want_avg, "'"));
   nn::NamedTensors model_state;
   std::vector<std::pair<std::string, Tensor>> optim_state, avg_state;
@@ -71,7 +73,7 @@ TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, opt
     if (starts_with(name, kModel)) model_state.emplace_back(name.substr(kModel.size()), t);
     else if (starts_with(name, kOptim)) optim_state.emplace_back(name.substr(kOptim.size()), t);
     else if (starts_with(name, kAvg) && averager != nullptr) avg_state.emplace_back(name.substr(kAvg.size()), t);
-    else throw FormatError(str_cat("checkpoint '", path, "': unexpected entry '", name, "'"));
+    else throw FormatError(str_cat("checkpoint '", path, "': unexpected entry '", excerpt(name), "'"));
   }
   try {
     model.load_state_dict(model_state);
@@ -89,7 +91,7 @@ TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, opt
   try {
     pos.base_lrs = parse_number_list(lrs, "base_lrs");
   } catch (const ValueError&) {
-    throw FormatError(str_cat("checkpoint '", path, "': metadata field 'base_lrs' is not a list of numbers: '", lrs, "'"));
+    throw FormatError(str_cat("checkpoint '", path, "': metadata field 'base_lrs' is not a list of numbers: '", excerpt(lrs), "'"));
   }
   return pos;
 }
