@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include "models/mlp.h"
 #include "models/resnet.h"
@@ -57,7 +58,7 @@ bool is_directory(const std::string& path) {
 
 void check_dataset_name(const std::string& name) {
   check<ValueError>(name == "fashion-mnist" || name == "mnist" || name == "cifar10" || name == "cifar100" || name == "folder",
-                    "unknown dataset '", name, "' (known: fashion-mnist, mnist, cifar10, cifar100, folder)");
+                    "unknown dataset '", excerpt(name), "' (known: fashion-mnist, mnist, cifar10, cifar100, folder)");
 }
 
 LoadedData load_data(const DataOptions& o, bool with_train) {
@@ -121,35 +122,143 @@ std::map<std::string, std::string> ModelSpec::to_metadata() const {
           {"num_classes", std::to_string(num_classes)}};
 }
 
+namespace {
+
+// NOTE [model metadata limits]: a saved model's metadata decides what eval allocates, so each
+// number is bounded before anything is built (far above any model this engine trains: the
+// largest dataset has 3x32x32 inputs and 100 classes), and the shapes it implies are compared
+// with the file's tensors before the model is built.
+// in_shape also sizes the test images eval loads from an image folder, hence the side limit.
+constexpr int64_t kMaxChannels = 1024;
+constexpr int64_t kMaxImageSide = 4096;
+constexpr int64_t kMaxFeatures = int64_t{1} << 26;  // 3 x 4096 x 4096 is 50M
+constexpr int64_t kMaxClasses = int64_t{1} << 20;
+constexpr int64_t kMaxWidth = int64_t{1} << 20;
+constexpr size_t kMaxHiddenLayers = 64;
+
+[[noreturn]] void bad_field(const std::string& path, const std::string& key, const std::string& value,
+                            const std::string& expected) {
+  throw FormatError(str_cat("'", path, "': metadata field '", key, "' is '", excerpt(value), "', expected ", expected));
+}
+
+// A decimal integer in [lo, hi], nothing else (no sign, spaces, suffix or exponent).
+int64_t bounded_int(const std::string& path, const std::string& key, const std::string& text, int64_t lo, int64_t hi) {
+  const std::string expected = str_cat("an integer in [", lo, ", ", hi, "]");
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    bad_field(path, key, text, expected);
+  const int64_t v = std::stoll(text);
+  if (v < lo || v > hi) bad_field(path, key, text, expected);
+  return v;
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out(1);
+  for (char c : text) {
+    if (c == sep) out.emplace_back();
+    else out.back() += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 ModelSpec ModelSpec::from_metadata(const std::map<std::string, std::string>& meta, const std::string& path) {
   auto get = [&](const std::string& key) {
     auto it = meta.find(key);
     check<FormatError>(it != meta.end(), "'", path, "' is not a momenta model: its metadata has no '", key, "' field");
     return it->second;
   };
-  check<FormatError>(get("format") == "momenta-model", "'", path, "': metadata field 'format' is '", get("format"),
-                     "', expected 'momenta-model'");
+  if (get("format") != "momenta-model") bad_field(path, "format", get("format"), "'momenta-model'");
   ModelSpec s;
   s.model = get("model");
-  s.hidden = get("hidden");
+  std::string known = "mlp";
+  for (const auto& name : models::resnet_names()) known += ", " + name;
+  if (s.model != "mlp" && known.find(", " + s.model) == std::string::npos) bad_field(path, "model", s.model, "one of " + known);
   s.activation = get("activation");
   try {
-    s.in_features = std::stoll(get("in_features"));
-    s.num_classes = std::stoll(get("num_classes"));
-  } catch (const std::logic_error&) {
-    throw FormatError(str_cat("'", path, "': metadata fields in_features/num_classes are not integers"));
+    nn::parse_activation(s.activation);
+  } catch (const ValueError&) {
+    bad_field(path, "activation", s.activation, "relu, sigmoid, tanh, silu, gelu or identity");
   }
-  if (auto it = meta.find("in_shape"); it != meta.end()) {
-    std::vector<double> v;
-    try {
-      v = parse_number_list(it->second, "in_shape");
-    } catch (const ValueError&) {
+  s.hidden = get("hidden");
+  const std::string widths_expected =
+      str_cat("a comma-separated list of at most ", kMaxHiddenLayers, " layer widths in [1, ", kMaxWidth, "]");
+  if (!s.hidden.empty()) {
+    const std::vector<std::string> widths = split(s.hidden, ',');
+    if (widths.size() > kMaxHiddenLayers) bad_field(path, "hidden", s.hidden, widths_expected);
+    for (const std::string& w : widths) {
+      if (w.empty() || w.size() > 19 || w.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoll(w) < 1 || std::stoll(w) > kMaxWidth)
+        bad_field(path, "hidden", s.hidden, widths_expected);
     }
-    check<FormatError>(v.size() == 3, "'", path, "': metadata field 'in_shape' is '", it->second, "', expected C,H,W");
-    s.in_shape = {static_cast<int64_t>(v[0]), static_cast<int64_t>(v[1]), static_cast<int64_t>(v[2])};
   }
-  if (auto it = meta.find("shortcut"); it != meta.end()) s.shortcut = it->second;
+  s.in_features = bounded_int(path, "in_features", get("in_features"), 1, kMaxFeatures);
+  s.num_classes = bounded_int(path, "num_classes", get("num_classes"), 1, kMaxClasses);
+  if (auto it = meta.find("in_shape"); it != meta.end()) {
+    const std::vector<std::string> parts = split(it->second, ',');
+    const std::string expected = str_cat("C,H,W with C in [0, ", kMaxChannels, "] and H, W in [0, ", kMaxImageSide,
+                                         "] (0,0,0 for a model without image input)");
+    if (parts.size() != 3) bad_field(path, "in_shape", it->second, expected);
+    s.in_shape = {};
+    for (size_t i = 0; i < 3; ++i) {
+      const std::string& p = parts[i];
+      const int64_t hi = i == 0 ? kMaxChannels : kMaxImageSide;
+      if (p.empty() || p.size() > 19 || p.find_first_not_of("0123456789") != std::string::npos || std::stoll(p) > hi)
+        bad_field(path, "in_shape", it->second, expected);
+      s.in_shape.push_back(std::stoll(p));
+    }
+  }
+  if (auto it = meta.find("shortcut"); it != meta.end()) {
+    s.shortcut = it->second;
+    try {
+      models::parse_shortcut(s.shortcut);
+    } catch (const ValueError&) {
+      bad_field(path, "shortcut", s.shortcut, "A, B or paper");
+    }
+  }
   return s;
+}
+
+void check_spec_fits_tensors(const ModelSpec& spec, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                             const std::string& path) {
+  std::map<std::string, const Tensor*> by_name;
+  for (const auto& [name, t] : tensors) by_name[name] = &t;
+  const auto expect = [&](const std::string& name, const std::function<bool(const Shape&)>& fits,
+                          const std::string& implied) {
+    auto it = by_name.find(name);
+    check<FormatError>(it != by_name.end(), "'", path, "': the metadata describes a model with a parameter '", name,
+                       "' of shape ", implied, ", but the file has no tensor of that name");
+    check<FormatError>(fits(it->second->shape()), "'", path, "': tensor '", name, "' has shape ",
+                       fmt(it->second->shape()), ", but the metadata (", spec.model, ", hidden=", excerpt(spec.hidden),
+                       ", in_features=", spec.in_features, ", num_classes=", spec.num_classes, ") implies shape ", implied);
+  };
+  const auto exactly = [](Shape want) { return [want](const Shape& s) { return s == want; }; };
+  if (spec.model == "mlp") {
+    // make_mlp: Flatten at position 0, then Linear and activation pairs, then the last Linear.
+    std::vector<int64_t> widths = models::parse_hidden(spec.hidden);
+    widths.push_back(spec.num_classes);
+    int64_t in = spec.in_features;
+    for (size_t i = 0; i < widths.size(); ++i) {
+      const std::string layer = std::to_string(1 + 2 * i);
+      const Shape w = {widths[i], in}, b = {widths[i]};
+      expect(layer + ".weight", exactly(w), str_cat(fmt(w)));
+      expect(layer + ".bias", exactly(b), str_cat(fmt(b)));
+      in = widths[i];
+    }
+    check<FormatError>(tensors.size() == 2 * widths.size(), "'", path, "': the metadata describes an MLP with ",
+                       2 * widths.size(), " tensors, the file holds ", tensors.size());
+    return;
+  }
+  // A ResNet's layers are fixed by its name; only the stem's input channels and the head's
+  // classes come from the metadata, and those decide how large the model can be.
+  check<FormatError>(spec.in_shape.size() == 3 && spec.in_shape[0] >= 1, "'", path, "': model ", spec.model,
+                     " needs metadata field 'in_shape' C,H,W with C >= 1, got ", fmt(spec.in_shape));
+  const int64_t c = spec.in_shape[0], k = spec.num_classes;
+  expect("conv.weight", [c](const Shape& s) { return s.size() == 4 && s[1] == c; },
+         str_cat("[width, ", c, ", 3, 3] (", c, " input channels)"));
+  expect("fc.weight", [k](const Shape& s) { return s.size() == 2 && s[0] == k; },
+         str_cat("[", k, ", features] (", k, " classes)"));
+  expect("fc.bias", exactly(Shape{k}), str_cat("[", k, "]"));
 }
 
 std::shared_ptr<nn::Module> build_model(const ModelSpec& spec) {

@@ -47,8 +47,15 @@ struct ModelSpec {
   Shape in_shape = {1, 28, 28};  // [C, H, W] of one sample (convolutional models)
   std::string shortcut = "paper";  // ResNet shortcuts: paper, A (zero-padded identity) or B (1x1 projection)
   std::map<std::string, std::string> to_metadata() const;
+  // Every field checked and bounded (FormatError naming the file and the field).
   static ModelSpec from_metadata(const std::map<std::string, std::string>& meta, const std::string& path);
 };
+
+// Compares the parameters `spec` implies with the tensors of the file at `path`, without building
+// the model: FormatError naming the first missing or mismatched tensor. Call before build_model,
+// so that edited metadata cannot make eval allocate a model far larger than the file.
+void check_spec_fits_tensors(const ModelSpec& spec, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                             const std::string& path);
 
 // "key=value" items of a repeatable flag (e.g. --hp lr=0.1) as a map; ValueError names the flag
 // for an item without '=' or a key given twice.

@@ -38,6 +38,7 @@ void run_eval(const EvalArgs& a) {
     dopts.image_size = spec.in_shape[1];
   }
   check_dataset_name(data);
+  check_spec_fits_tensors(spec, file.tensors, a.checkpoint);
   auto model = build_model(spec);
   model->finalize();
   model->load_state_dict(file.tensors);

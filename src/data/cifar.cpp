@@ -29,7 +29,18 @@ CifarLayout layout_for(const std::string& name, CifarLabels labels) {
     const bool fine = labels == CifarLabels::kFine;
     return {"CIFAR-100", 2, fine ? 1 : 0, fine ? 100 : 20, "cifar-100-binary", {"train.bin"}, {"test.bin"}};
   }
-  throw ValueError(str_cat("unknown CIFAR dataset '", name, "', expected cifar10 or cifar100"));
+  throw ValueError(str_cat("unknown CIFAR dataset '", excerpt(name), "', expected cifar10 or cifar100"));
+}
+
+// A file's size decides how many records it holds; checked before anything is read or allocated.
+void check_size(const CifarLayout& layout, uint64_t size, const std::string& path) {
+  const auto record = static_cast<uint64_t>(layout.label_bytes + kCifarImageBytes);
+  check<FormatError>(size > 0, path, ": empty file, expected ", layout.title, " records of ", record, " bytes");
+  check<FormatError>(size % record == 0, path, ": ", size, " bytes is not a whole number of ", record, "-byte ",
+                     layout.title, " records (", size / record, " records and ", size % record,
+                     " bytes over); the file is truncated or not in the ", layout.title, " binary format");
+  check<FormatError>(size <= kMaxCifarFileBytes, path, ": ", size / record, " records (", size,
+                     " bytes), more than a ", layout.title, " file holds (at most ", kMaxCifarFileBytes, " bytes)");
 }
 
 }  // namespace
@@ -37,26 +48,20 @@ CifarLayout layout_for(const std::string& name, CifarLabels labels) {
 CifarLabels parse_cifar_labels(const std::string& text) {
   if (text == "fine") return CifarLabels::kFine;
   if (text == "coarse") return CifarLabels::kCoarse;
-  throw ValueError(str_cat("CIFAR-100 labels '", text, "': expected fine or coarse"));
+  throw ValueError(str_cat("CIFAR-100 labels '", excerpt(text), "': expected fine or coarse"));
 }
 
 int64_t cifar_num_classes(const std::string& name, CifarLabels labels) { return layout_for(name, labels).classes; }
 
-void read_cifar_file(const std::string& path, const std::string& name, CifarLabels label_mode,
-                     std::vector<uint8_t>& images, std::vector<int64_t>& labels) {
+void append_cifar_records(const uint8_t* bytes, uint64_t size, const std::string& path, const std::string& name,
+                          CifarLabels label_mode, std::vector<uint8_t>& images, std::vector<int64_t>& labels) {
   const CifarLayout layout = layout_for(name, label_mode);
-  const std::vector<uint8_t> bytes = read_file_bytes(path, str_cat("expected a ", layout.title, " binary file"));
-  const int64_t record = layout.label_bytes + kCifarImageBytes;
-  const int64_t size = static_cast<int64_t>(bytes.size());
-  check<FormatError>(size > 0, path, ": empty file, expected ", layout.title, " records of ", record, " bytes");
-  check<FormatError>(size % record == 0, path, ": ", size, " bytes is not a whole number of ", record, "-byte ",
-                     layout.title, " records (", size / record, " records and ", size % record,
-                     " bytes over); the file is truncated or not in the ", layout.title, " binary format");
-  const int64_t count = size / record;
-  images.reserve(images.size() + static_cast<size_t>(count * kCifarImageBytes));
-  labels.reserve(labels.size() + static_cast<size_t>(count));
+  check_size(layout, size, path);
+  const auto record = static_cast<uint64_t>(layout.label_bytes + kCifarImageBytes);
+  const auto count = static_cast<int64_t>(size / record);
+  // Labels first: a bad file fails before the images are copied.
   for (int64_t r = 0; r < count; ++r) {
-    const uint8_t* rec = bytes.data() + r * record;
+    const uint8_t* rec = bytes + static_cast<uint64_t>(r) * record;
     for (int64_t k = 0; k < layout.label_bytes; ++k) {
       // Both CIFAR-100 labels are checked, so a CIFAR-10 file read as CIFAR-100 fails here too
       // when its size happens to fit.
@@ -65,9 +70,23 @@ void read_cifar_file(const std::string& path, const std::string& name, CifarLabe
           rec[k] < limit, path, ": record ", r, " has ", layout.label_bytes == 1 ? "" : (k == 0 ? "coarse " : "fine "),
           "label ", static_cast<int>(rec[k]), ", expected one in [0, ", limit, ") (not a ", layout.title, " file?)");
     }
+  }
+  images.reserve(images.size() + static_cast<size_t>(count * kCifarImageBytes));
+  labels.reserve(labels.size() + static_cast<size_t>(count));
+  for (int64_t r = 0; r < count; ++r) {
+    const uint8_t* rec = bytes + static_cast<uint64_t>(r) * record;
     labels.push_back(rec[layout.label_offset]);
     images.insert(images.end(), rec + layout.label_bytes, rec + record);
   }
+}
+
+void read_cifar_file(const std::string& path, const std::string& name, CifarLabels label_mode,
+                     std::vector<uint8_t>& images, std::vector<int64_t>& labels) {
+  const CifarLayout layout = layout_for(name, label_mode);
+  const std::string what = str_cat("expected a ", layout.title, " binary file");
+  check_size(layout, regular_file_size(path, what), path);
+  const std::vector<uint8_t> bytes = read_file_bytes(path, what, kMaxCifarFileBytes);
+  append_cifar_records(bytes.data(), bytes.size(), path, name, label_mode, images, labels);
 }
 
 ImageDataset load_cifar(const std::string& dir, const std::string& name, bool train, CifarLabels label_mode) {

@@ -177,16 +177,25 @@ IdxArray read_idx(const std::string& path, std::optional<uint32_t> expected_magi
   check<FormatError>(got_dims == dim_bytes.size(), path, ": truncated IDX header: ", stream, " ends after ",
                      4 + got_dims, " bytes, the header of a ", ndims, "-dimensional array needs ",
                      4 + dim_bytes.size());
-  int64_t expected = 1;
+  // The limit applies to the product of the non-zero dimensions too: with N = 0 the element
+  // count is 0 whatever the others say, and a 0 x 4294967295 x 4294967295 array must not reach
+  // code that multiplies rows by columns.
+  int64_t expected = 1, nonzero = 1;
   std::string dims_text;
   for (int i = 0; i < ndims; ++i) {
     const int64_t d = big_endian_u32(&dim_bytes[4 * static_cast<size_t>(i)]);
     out.dims.push_back(d);
     dims_text += (i ? " x " : "") + std::to_string(d);
-    if (d != 0 && expected > kMaxIdxBytes / d) expected = kMaxIdxBytes + 1;
-    else expected *= d;
+    if (d == 0) {
+      expected = 0;
+    } else if (nonzero > kMaxIdxBytes / d) {
+      nonzero = kMaxIdxBytes + 1;
+    } else {
+      nonzero *= d;
+      expected *= d;
+    }
   }
-  check<FormatError>(expected <= kMaxIdxBytes, path, ": IDX header promises ", dims_text,
+  check<FormatError>(nonzero <= kMaxIdxBytes, path, ": IDX header promises ", dims_text,
                      " elements, more than the 16 GiB limit; the header is probably corrupt");
 
   const int64_t header_bytes = 4 + 4 * int64_t{ndims};
@@ -195,8 +204,14 @@ IdxArray read_idx(const std::string& path, std::optional<uint32_t> expected_magi
     return FormatError(str_cat(path, ": truncated IDX file: the header promises ", dims_text, " = ", expected,
                                " data bytes but ", stream, " holds only ", have));
   };
+  const auto trailing_error = [&](const std::string& count) {
+    return FormatError(str_cat(path, ": ", count, " unexpected bytes after the ", dims_text,
+                               " array the header describes; the header or the file is wrong"));
+  };
   // A plain file's size is known: fail before allocating for a header that lies.
   if (file_bytes >= 0 && file_bytes - header_bytes < expected) throw truncated(file_bytes - header_bytes);
+  if (file_bytes >= 0 && file_bytes - header_bytes > expected)
+    throw trailing_error(std::to_string(file_bytes - header_bytes - expected));
 
   // Grows the buffer as data arrives, for the same reason with gzip files.
   constexpr int64_t kChunk = int64_t{1} << 24;
@@ -208,12 +223,13 @@ IdxArray read_idx(const std::string& path, std::optional<uint32_t> expected_magi
     have += static_cast<int64_t>(got);
     if (static_cast<int64_t>(got) < want) throw truncated(have);
   }
-  // Reading past the end also makes zlib verify the gzip checksum and length.
+  // Reading past the end also makes zlib verify the gzip checksum and length. A header that
+  // promises less than the stream holds is refused after one look, without inflating the rest
+  // (which may be gigabytes).
   unsigned char extra[4096];
-  size_t trailing = 0;
-  while (size_t n = src.read(extra, sizeof extra)) trailing += n;
-  check<FormatError>(trailing == 0, path, ": ", trailing, " unexpected bytes after the ", dims_text,
-                     " array the header describes; the header or the file is wrong");
+  const size_t trailing = src.read(extra, sizeof extra);
+  if (trailing == sizeof extra) throw trailing_error(str_cat("at least ", trailing));
+  if (trailing > 0) throw trailing_error(std::to_string(trailing));
   return out;
 }
 
@@ -221,6 +237,10 @@ ImageDataset load_idx_dataset(const std::string& images_path, const std::string&
                               std::optional<int64_t> num_classes, Normalization norm) {
   IdxArray images = read_idx(images_path, kIdxImagesMagic);
   IdxArray labels = read_idx(labels_path, kIdxLabelsMagic);
+  // An empty set would train on nothing and report success.
+  check<FormatError>(images.dims[0] > 0, images_path, ": the IDX header declares 0 images; expected at least one");
+  check<FormatError>(images.dims[1] > 0 && images.dims[2] > 0, images_path, ": the IDX header declares images of ",
+                     images.dims[1], " x ", images.dims[2], " pixels; expected at least 1 x 1");
   check<FormatError>(images.dims[0] == labels.dims[0], "image/label count mismatch: ", images_path, " holds ",
                      images.dims[0], " images but ", labels_path, " holds ", labels.dims[0], " labels");
 

@@ -20,6 +20,38 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kMaxSide = 1 << 16;
 
+// NOTE [image size limit]: a decode allocates what the header claims (w x h x channels bytes,
+// in each decoding thread at once), so the header is read with stbi_info and checked first.
+// 8192 per side (64M pixels, 192 MB as RGB) is far above any image a dataset for this engine
+// holds, which are resized to at most a few hundred pixels, and keeps a 16-thread decode under
+// a few GB; a 40000x40000 header once cost 1.7 GB before failing.
+constexpr int kMaxDecodeSide = 8192;
+constexpr int64_t kMaxDecodePixels = int64_t{kMaxDecodeSide} * kMaxDecodeSide;
+
+uint32_t le_u32(const uint8_t* p) {
+  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
+}
+
+// stb_image reads past the end of an uncompressed BMP as zeros, so a BMP whose header claims more
+// pixel rows than the file holds would decode as a black image; refuse it by its sizes instead.
+void check_bmp_size(const uint8_t* data, size_t size, const std::string& path) {
+  if (size < 34 || data[0] != 'B' || data[1] != 'M') return;
+  const uint32_t header_size = le_u32(data + 14);
+  if (header_size < 40) return;  // OS/2 headers: 16-bit fields, rare; stb checks them itself
+  const uint64_t offset = le_u32(data + 10);
+  const auto width = static_cast<int32_t>(le_u32(data + 18));
+  const auto height = static_cast<int32_t>(le_u32(data + 22));
+  const uint64_t bits = uint64_t{data[28]} | (uint64_t{data[29]} << 8);
+  const uint32_t compression = le_u32(data + 30);
+  if ((compression != 0 && compression != 3) || width <= 0 || height == 0 || bits == 0) return;  // stb decides
+  const uint64_t rows = height < 0 ? uint64_t{0} - static_cast<uint64_t>(static_cast<int64_t>(height))
+                                   : static_cast<uint64_t>(height);
+  const uint64_t row_bytes = (static_cast<uint64_t>(width) * bits + 31) / 32 * 4;
+  const uint64_t needed = offset + row_bytes * rows;
+  check<FormatError>(needed <= size, path, ": truncated BMP: the header claims ", width, "x", rows, " pixels at ",
+                     bits, " bits, ", needed, " bytes with the pixel data, but the file holds ", size);
+}
+
 bool is_hidden(const fs::path& p) {
   const std::string name = p.filename().string();
   return !name.empty() && name[0] == '.';
@@ -101,12 +133,33 @@ std::vector<uint8_t> read_image(const std::string& path, int64_t channels, int64
   check<ValueError>(channels == 1 || channels == 3, "read_image: channels must be 1 or 3, got ", channels);
   check<ValueError>(height >= 1 && height <= kMaxSide && width >= 1 && width <= kMaxSide, "read_image: size ", height,
                     "x", width, " is outside [1, ", kMaxSide, "]");
-  const std::vector<uint8_t> bytes = read_file_bytes(path, "expected an image file");
+  const std::vector<uint8_t> bytes =
+      read_file_bytes(path, "expected an image file", static_cast<uint64_t>(std::numeric_limits<int>::max()));
   check<FormatError>(!bytes.empty(), path, ": empty file, expected an image");
-  check<FormatError>(bytes.size() <= static_cast<size_t>(std::numeric_limits<int>::max()), path, ": ", bytes.size(),
+  return decode_image(bytes.data(), bytes.size(), path, channels, height, width);
+}
+
+std::vector<uint8_t> decode_image(const uint8_t* data, size_t size, const std::string& path, int64_t channels,
+                                  int64_t height, int64_t width) {
+  check<ValueError>(channels == 1 || channels == 3, "decode_image: channels must be 1 or 3, got ", channels);
+  check<ValueError>(height >= 1 && height <= kMaxSide && width >= 1 && width <= kMaxSide, "decode_image: size ",
+                    height, "x", width, " is outside [1, ", kMaxSide, "]");
+  check<FormatError>(size > 0, path, ": empty file, expected an image");
+  check<FormatError>(size <= static_cast<size_t>(std::numeric_limits<int>::max()), path, ": ", size,
                      " bytes is too large an image file");
+  // The header first: what it claims decides the allocation, so it is checked before decoding.
   int w = 0, h = 0, stored_channels = 0;
-  stbi_uc* pixels = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &stored_channels,
+  if (stbi_info_from_memory(data, static_cast<int>(size), &w, &h, &stored_channels) == 0) {
+    const char* why = stbi_failure_reason();
+    throw FormatError(str_cat(path, ": cannot decode image (", why ? why : "unknown reason",
+                              "); expected PNG, JPEG, BMP, GIF, TGA or PNM"));
+  }
+  check<FormatError>(w >= 1 && h >= 1 && w <= kMaxDecodeSide && h <= kMaxDecodeSide &&
+                         static_cast<int64_t>(w) * h <= kMaxDecodePixels,
+                     path, ": the image header claims ", w, "x", h, " pixels, more than the ", kMaxDecodeSide,
+                     "x", kMaxDecodeSide, " this reader decodes (a corrupt or hostile header?)");
+  check_bmp_size(data, size, path);
+  stbi_uc* pixels = stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &stored_channels,
                                           static_cast<int>(channels));
   if (pixels == nullptr) {
     const char* why = stbi_failure_reason();

@@ -22,9 +22,6 @@ std::string meta(const io::SafetensorsFile& f, const std::string& key, const std
   return it->second;
 }
 
-// Metadata text in messages: cut, since a checkpoint is outside input.
-std::string cut(const std::string& text) { return text.size() > 80 ? text.substr(0, 80) + "..." : text; }
-
 // A decimal integer in [0, 2^64): digits only (strtoull alone accepts "-1" and wraps it).
 uint64_t parse_u64(const std::string& text, const std::string& key, const std::string& path) {
   const bool digits = !text.empty() && text.size() <= 20 &&
@@ -33,7 +30,7 @@ uint64_t parse_u64(const std::string& text, const std::string& key, const std::s
   char* end = nullptr;
   const unsigned long long v = digits ? std::strtoull(text.c_str(), &end, 10) : 0;
   check<FormatError>(digits && errno != ERANGE && end && *end == '\0', "checkpoint '", path, "': metadata field '", key,
-                     "' is not a non-negative integer: '", cut(text), "'");
+                     "' is not a non-negative integer: '", excerpt(text), "'");
   return v;
 }
 
@@ -78,16 +75,18 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const opt
 
 TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer& opt,
                                  optim::Averager* averager) {
-  const io::SafetensorsFile f = io::load_safetensors(path);
+  // Optimizer and averager scalars may hold +-inf as "not seen yet" sentinels (BBI's min_loss);
+  // every other tensor must be finite (NOTE [non-finite on load] in io/safetensors.cpp).
+  const io::SafetensorsFile f = io::load_safetensors(path, {{kOptim + "scalar.", kAvg + "scalar."}});
   check<FormatError>(meta(f, "format", path) == "momenta-checkpoint", "'", path, "' is not a momenta checkpoint");
   const std::string rule = meta(f, "optimizer", path);
-  check<FormatError>(rule == opt.name(), "checkpoint '", path, "' was written by optimizer '", cut(rule),
+  check<FormatError>(rule == opt.name(), "checkpoint '", path, "' was written by optimizer '", excerpt(rule),
                      "', this run uses '", opt.name(), "'");
   auto it = f.metadata.find("averager");
   const std::string saved_avg = it == f.metadata.end() ? "" : it->second;
   const std::string want_avg = averager != nullptr ? averager->name() : "";
   check<FormatError>(saved_avg == want_avg, "checkpoint '", path, "' was written ",
-                     saved_avg.empty() ? std::string("without an averager") : str_cat("with averager '", cut(saved_avg), "'"),
+                     saved_avg.empty() ? std::string("without an averager") : str_cat("with averager '", excerpt(saved_avg), "'"),
                      ", this run uses ", want_avg.empty() ? std::string("none") : str_cat("'", want_avg, "'"));
   nn::NamedTensors model_state;
   std::vector<std::pair<std::string, Tensor>> optim_state, avg_state;
@@ -95,7 +94,7 @@ TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, opt
     if (starts_with(name, kModel)) model_state.emplace_back(name.substr(kModel.size()), t);
     else if (starts_with(name, kOptim)) optim_state.emplace_back(name.substr(kOptim.size()), t);
     else if (starts_with(name, kAvg) && averager != nullptr) avg_state.emplace_back(name.substr(kAvg.size()), t);
-    else throw FormatError(str_cat("checkpoint '", path, "': unexpected entry '", cut(name), "'"));
+    else throw FormatError(str_cat("checkpoint '", path, "': unexpected entry '", excerpt(name), "'"));
   }
   // Every state tensor the saving optimizer had must be here: a rule given no moments would
   // silently restart them from zero.
@@ -107,7 +106,7 @@ TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, opt
     while (start <= listed.size() && !listed.empty()) {
       const size_t comma = std::min(listed.find(',', start), listed.size());
       const std::string key = listed.substr(start, comma - start);
-      check<FormatError>(have.count(key) != 0, "checkpoint '", path, "': optimizer state '", cut(key),
+      check<FormatError>(have.count(key) != 0, "checkpoint '", path, "': optimizer state '", excerpt(key),
                          "' is missing (the checkpoint lists it in '", kStateKeys, "')");
       start = comma + 1;
     }
@@ -130,7 +129,7 @@ TrainingPosition load_checkpoint(const std::string& path, nn::Module& model, opt
   try {
     pos.base_lrs = parse_number_list(lrs, "base_lrs");
   } catch (const ValueError&) {
-    throw FormatError(str_cat("checkpoint '", path, "': metadata field 'base_lrs' is not a list of numbers: '", cut(lrs), "'"));
+    throw FormatError(str_cat("checkpoint '", path, "': metadata field 'base_lrs' is not a list of numbers: '", excerpt(lrs), "'"));
   }
   for (double lr : pos.base_lrs)
     check<FormatError>(std::isfinite(lr) && lr >= 0.0, "checkpoint '", path,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -188,6 +189,50 @@ TEST_F(CifarTest, EmptyAndMissingFiles) {
   EXPECT_THROW(load_cifar(dir_.string(), "cifar1000", true), ValueError);
   std::filesystem::create_directories(path("train.bin/inner"));
   EXPECT_THROW(load_cifar(dir_.string(), "cifar100", true), IOError);
+}
+
+// The size is checked before the file is read: a (sparse) file of a terabyte and a byte fails
+// at once with the size message, instead of first reading, or reserving, a terabyte.
+TEST_F(CifarTest, SizeIsCheckedBeforeReading) {
+  const std::string file = path("test_batch.bin");
+  {
+    std::ofstream f(file, std::ios::binary);
+  }
+  std::error_code ec;
+  std::filesystem::resize_file(file, (uint64_t{1} << 40) + 1, ec);
+  if (ec) GTEST_SKIP() << "no sparse files here: " << ec.message();
+  try {
+    load_cifar(dir_.string(), "cifar10", false);
+    FAIL() << "expected FormatError";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find(file + ": 1099511627777 bytes is not a whole number"), std::string::npos)
+        << e.what();
+  }
+  // Whole records, but more than any CIFAR file holds.
+  std::filesystem::resize_file(file, uint64_t{3073} * 400000000);
+  try {
+    load_cifar(dir_.string(), "cifar10", false);
+    FAIL() << "expected FormatError";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find(file + ": 400000000 records"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CifarTest, RecordsInMemoryHaveTheSameChecks) {
+  const Records r = make_records({{3}, {4}}, 11);
+  Bytes images;
+  std::vector<int64_t> labels;
+  append_cifar_records(r.file.data(), r.file.size(), "mem", "cifar10", CifarLabels::kFine, images, labels);
+  EXPECT_EQ(labels, (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(images, r.pixels);
+  const Records bad = make_records({{3}, {12}}, 12);
+  EXPECT_THROW(append_cifar_records(bad.file.data(), bad.file.size(), "mem", "cifar10", CifarLabels::kFine, images,
+                                    labels),
+               FormatError);
+  EXPECT_EQ(labels.size(), 2u);  // nothing appended from the bad buffer
+  EXPECT_THROW(append_cifar_records(r.file.data(), r.file.size() - 1, "mem", "cifar10", CifarLabels::kFine, images,
+                                    labels),
+               FormatError);
 }
 
 TEST(CifarNormalization, ByName) {

@@ -177,6 +177,47 @@ TEST_F(IdxTest, TrailingBytes) {
   EXPECT_HAS(msg, "2 unexpected bytes");
 }
 
+// An IDX training set of 0 samples once trained on nothing and reported success.
+TEST_F(IdxTest, EmptyDatasetIsRefusedWithTheFileName) {
+  write_plain(path("images"), idx_bytes(kIdxImagesMagic, {0, 28, 28}, {}));
+  write_plain(path("labels"), idx_bytes(kIdxLabelsMagic, {0}, {}));
+  std::string msg = error_of<FormatError>([&] { load_idx_dataset(path("images"), path("labels")); });
+  EXPECT_HAS(msg, path("images") + ": the IDX header declares 0 images");
+  // read_idx itself still reads an empty array: emptiness is the dataset's rule.
+  EXPECT_EQ(read_idx(path("images")).numel(), 0);
+
+  write_plain(path("images"), idx_bytes(kIdxImagesMagic, {2, 0, 28}, {}));
+  write_plain(path("labels"), idx_bytes(kIdxLabelsMagic, {2}, {0, 1}));
+  msg = error_of<FormatError>([&] { load_idx_dataset(path("images"), path("labels")); });
+  EXPECT_HAS(msg, path("images") + ": the IDX header declares images of 0 x 28 pixels");
+}
+
+// N = 0 made the element count 0 and let rows x cols past the size guard.
+TEST_F(IdxTest, ZeroCountDoesNotHideHugeDimensions) {
+  write_plain(path("images"), idx_bytes(kIdxImagesMagic, {0, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}));
+  const std::string msg = error_of<FormatError>([&] { read_idx(path("images")); });
+  EXPECT_HAS(msg, path("images"));
+  EXPECT_HAS(msg, "more than the 16 GiB limit");
+}
+
+// A gzip stream whose header promises far less than it holds is refused after one look at the
+// excess, not after inflating all of it; one that promises more fails at the end of the data,
+// having allocated only as much as arrived.
+TEST_F(IdxTest, GzipWithALyingHeader) {
+  write_gzip(path("long.gz"), idx_bytes(kIdxLabelsMagic, {1}, Bytes(1 << 20, 0)));
+  std::string msg = error_of<FormatError>([&] { read_idx(path("long.gz")); });
+  EXPECT_HAS(msg, path("long.gz"));
+  EXPECT_HAS(msg, ": at least 4096 unexpected bytes after the 1 array");
+
+  write_gzip(path("short.gz"), idx_bytes(kIdxImagesMagic, {60000, 4096, 4096}, pattern(100, 9)));
+  msg = error_of<FormatError>([&] { read_idx(path("short.gz")); });
+  EXPECT_HAS(msg, "more than the 16 GiB limit");
+  write_gzip(path("short.gz"), idx_bytes(kIdxImagesMagic, {60000, 256, 256}, pattern(100, 9)));
+  msg = error_of<FormatError>([&] { read_idx(path("short.gz")); });
+  EXPECT_HAS(msg, "truncated IDX file");
+  EXPECT_HAS(msg, "holds only 100");
+}
+
 TEST_F(IdxTest, WrongMagic) {
   write_plain(path("png"), {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a});
   std::string msg = error_of<FormatError>([&] { read_idx(path("png")); });

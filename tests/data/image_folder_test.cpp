@@ -189,6 +189,46 @@ TEST_F(ImageFolderTest, UndecodableImageNamesTheFile) {
   EXPECT_THROW(load_image_folder(root(), options(4, 4, 3)), FormatError);
 }
 
+// A header is believed only within limits: a 20000x20000 claim once cost 1.2 GB and decoded as
+// zeros; a BMP claiming more rows than it holds was read past its end as black pixels.
+TEST_F(ImageFolderTest, LyingImageHeadersAreRefusedBeforeDecoding) {
+  const Bytes hwc = random_bytes(4 * 4 * 3, 5);
+  ASSERT_NE(stbi_write_bmp(path("a/img.bmp").c_str(), 4, 4, 3, hwc.data()), 0);
+  const Bytes good = read_bytes(path("a/img.bmp"));
+  ASSERT_EQ(read_image(path("a/img.bmp"), 3, 4, 4), planar(hwc, 4, 4, 3));
+  const auto patched = [&](uint32_t w, uint32_t h) {
+    Bytes b = good;
+    for (int i = 0; i < 4; ++i) {
+      b[static_cast<size_t>(18 + i)] = static_cast<uint8_t>(w >> (8 * i));  // biWidth
+      b[static_cast<size_t>(22 + i)] = static_cast<uint8_t>(h >> (8 * i));  // biHeight
+    }
+    return b;
+  };
+  const auto error_of = [&](const Bytes& bytes) -> std::string {
+    write_bytes(path("a/img.bmp"), bytes);
+    try {
+      read_image(path("a/img.bmp"), 3, 4, 4);
+    } catch (const FormatError& e) {
+      return e.what();
+    }
+    return "no FormatError";
+  };
+  std::string msg = error_of(patched(20000, 20000));
+  EXPECT_NE(msg.find(path("a/img.bmp") + ": the image header claims 20000x20000 pixels, more than the 8192x8192"),
+            std::string::npos)
+      << msg;
+  msg = error_of(patched(4, 4000));
+  EXPECT_NE(msg.find(path("a/img.bmp") + ": truncated BMP: the header claims 4x4000 pixels at 24 bits"),
+            std::string::npos)
+      << msg;
+  // A cut file, header intact.
+  msg = error_of(Bytes(good.begin(), good.end() - 10));
+  EXPECT_NE(msg.find("truncated BMP"), std::string::npos) << msg;
+  // The same through the in-memory entry point.
+  const Bytes lying = patched(9000, 2);
+  EXPECT_THROW(decode_image(lying.data(), lying.size(), "mem", 3, 4, 4), FormatError);
+}
+
 TEST_F(ImageFolderTest, EmptyClassFolderNamesTheFolder) {
   write_png("a/1.png", 2, 2, 3, 1);
   std::filesystem::create_directories(path("b"));

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -192,6 +194,117 @@ TEST_F(SafetensorsTest, RejectsBadOffsets) {
 
   write_bytes(file, make_file(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})", 12));
   expect_format_error(file, "8 trailing bytes");
+}
+
+// A 100k-deep "[[[..." once crashed the error path (a recursive dump); now the parser refuses
+// it at depth 64 and the message stays short.
+TEST_F(SafetensorsTest, RefusesDeepNestingWithAShortMessage) {
+  std::string file = path("deep.safetensors");
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  write_bytes(file, make_file(R"({"w": {"dtype": )" + deep + R"(, "shape": [1], "data_offsets": [0, 4]}})", 4));
+  expect_format_error(file, "nests JSON values more than 64 levels deep");
+  try {
+    load_safetensors(file);
+  } catch (const FormatError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 300u) << e.what();
+  }
+  // Just inside the limit is still parsed, and the bad dtype is quoted in a cut excerpt.
+  const std::string nested = std::string(60, '[') + std::string(60, ']');
+  write_bytes(file, make_file(R"({"w": {"dtype": )" + nested + R"(, "shape": [1], "data_offsets": [0, 4]}})", 4));
+  expect_format_error(file, "tensor 'w': dtype [[[[");
+}
+
+TEST_F(SafetensorsTest, MessagesQuoteHostileValuesInShortExcerpts) {
+  std::string file = path("long.safetensors");
+  const std::string long_name(100000, 'n');
+  write_bytes(file, make_file(R"({")" + long_name + R"(": {"dtype": ")" + std::string(100000, 'x') +
+                                  R"(", "shape": [1], "data_offsets": [0, 4]}})",
+                              4));
+  try {
+    load_safetensors(file);
+    FAIL() << "no FormatError";
+  } catch (const FormatError& e) {
+    std::string msg = e.what();
+    EXPECT_LT(msg.size(), 400u) << msg.substr(0, 400);
+    EXPECT_NE(msg.find("is not supported"), std::string::npos) << msg.substr(0, 400);
+  }
+  // Control characters are shown escaped, never written to the terminal.
+  write_bytes(file, make_file("{\"__metadata__\": {\"k\\u001b[31m\": 1}}", 0));
+  expect_format_error(file, "__metadata__['k\\x1b[31m'] is not a string but 1");
+}
+
+TEST_F(SafetensorsTest, RefusesDuplicateKeys) {
+  std::string file = path("dup.safetensors");
+  write_bytes(file, make_file(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                                  "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                              8));
+  expect_format_error(file, "header holds the key 'w' twice in one object");
+  write_bytes(file, make_file(R"({"__metadata__": {"a": "1", "a": "2"}})", 0));
+  expect_format_error(file, "header holds the key 'a' twice");
+}
+
+TEST_F(SafetensorsTest, RefusesShapesWhoseSizeOverflows) {
+  std::string file = path("big.safetensors");
+  // 2^32 * 2^32 elements: the product overflows 64 bits.
+  write_bytes(file, make_file(R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 0]}})", 0));
+  expect_format_error(file, "is too large");
+  // 2^62 elements fit in 64 bits, their 2^64 bytes do not.
+  write_bytes(file, make_file(R"({"w": {"dtype": "F32", "shape": [4611686018427387904], "data_offsets": [0, 0]}})", 0));
+  expect_format_error(file, "needs more than 2^64");
+  // An empty tensor cannot hide huge other dimensions (its strides would overflow).
+  write_bytes(file, make_file(R"({"w": {"dtype": "F32", "shape": [0, 4294967296, 4294967296], "data_offsets": [0, 0]}})", 0));
+  expect_format_error(file, "is too large");
+  write_bytes(file, make_file(R"({"w": {"dtype": "F32", "shape": [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1], "data_offsets": [0, 4]}})", 4));
+  expect_format_error(file, "shape has 17 dimensions, more than 16");
+}
+
+TEST_F(SafetensorsTest, RefusesHeaderLengthPastTheFileBeforeAllocating) {
+  std::string file = path("len.safetensors");
+  // 50 MB claimed (under the 100 MB cap), 10 bytes present.
+  write_bytes(file, le64(50'000'000) + "{}        ");
+  expect_format_error(file, "header length 50000000 runs past the end of the file (10 bytes after the length)");
+}
+
+TEST_F(SafetensorsTest, RefusesNonFiniteFloatsNamingTensorAndElement) {
+  std::string file = path("nan.safetensors");
+  std::vector<float> w(20, 1.0f);
+  w[17] = std::numeric_limits<float>::quiet_NaN();
+  save_safetensors(file, {{"ok", Tensor::from_vector<float>({1, 2}, Shape{2})},
+                          {"layers.0.weight", Tensor::from_vector<float>(w, Shape{4, 5})}});
+  expect_format_error(file, "tensor 'layers.0.weight' holds NaN at element 17 of 20");
+
+  save_safetensors(file, {{"b", Tensor::from_vector<double>({0, -std::numeric_limits<double>::infinity()}, Shape{2})}});
+  expect_format_error(file, "tensor 'b' holds -inf at element 1 of 2");
+
+  // Integers are not checked; infinity is allowed only where the caller says so, NaN never.
+  save_safetensors(file, {{"scalar.min_loss", Tensor::from_vector<double>({std::numeric_limits<double>::infinity()}, Shape{1})},
+                          {"i", Tensor::from_vector<int64_t>({-1}, Shape{1})}});
+  expect_format_error(file, "tensor 'scalar.min_loss' holds +inf at element 0");
+  EXPECT_EQ(load_safetensors(file, {{"scalar."}}).tensors.size(), 2u);
+  save_safetensors(file, {{"scalar.x", Tensor::from_vector<double>({1, std::nan("")}, Shape{2})}});
+  expect_format_error(file, "tensor 'scalar.x' holds NaN at element 1");
+  try {
+    load_safetensors(file, {{"scalar."}});
+    FAIL() << "NaN accepted under infinity_allowed";
+  } catch (const FormatError&) {
+  }
+}
+
+TEST_F(SafetensorsTest, ParsesFromMemoryWithTheSameChecks) {
+  std::string file = path("a.safetensors");
+  save_safetensors(file, sample(), {{"k", "v"}});
+  const std::string bytes = read_bytes(file);
+  SafetensorsFile f = parse_safetensors(bytes, "mem");
+  EXPECT_EQ(f.tensors.size(), 3u);
+  EXPECT_EQ(f.metadata.at("k"), "v");
+  for (size_t cut : {size_t{0}, size_t{7}, size_t{20}, bytes.size() - 1}) {
+    try {
+      parse_safetensors(std::string_view(bytes).substr(0, cut), "mem");
+      FAIL() << "accepted a file cut to " << cut << " bytes";
+    } catch (const FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find("safetensors file 'mem'"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST_F(SafetensorsTest, MissingFileIsAnIOError) {

@@ -18,6 +18,9 @@
 namespace momenta::data {
 
 inline constexpr int64_t kCifarImageBytes = 3 * 32 * 32;
+// No CIFAR file comes near (CIFAR-100's train.bin is 154 MB); a larger one is refused by its
+// size, before it is read.
+inline constexpr uint64_t kMaxCifarFileBytes = uint64_t{1} << 30;
 
 enum class CifarLabels { kFine, kCoarse };  // which CIFAR-100 label to use; CIFAR-10 has one
 
@@ -32,8 +35,14 @@ int64_t cifar_num_classes(const std::string& name, CifarLabels labels = CifarLab
 // records (a truncated file, or the other CIFAR's format) or a label is out of range. Every
 // message starts with the file's path. A file cut exactly at a record boundary cannot be told
 // from a smaller one.
+// The file's size is checked (whole records, at most kMaxCifarFileBytes) before it is read.
 void read_cifar_file(const std::string& path, const std::string& name, CifarLabels label_mode,
                      std::vector<uint8_t>& images, std::vector<int64_t>& labels);
+
+// The same checks on `size` bytes in memory (`path` names them in messages): the entry point for
+// fuzzing. Nothing is appended when any label is out of range.
+void append_cifar_records(const uint8_t* bytes, uint64_t size, const std::string& path, const std::string& name,
+                          CifarLabels label_mode, std::vector<uint8_t>& images, std::vector<int64_t>& labels);
 
 // Loads the train or test split of "cifar10" or "cifar100" from `dir`, which holds the .bin files
 // or the folder the official archive unpacks to (cifar-10-batches-bin/, cifar-100-binary/).

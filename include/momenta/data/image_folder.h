@@ -7,6 +7,7 @@
 // never occur.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -47,7 +48,13 @@ ImageFolderSplits load_image_folder_splits(const std::string& root, const ImageF
 // Decodes the image file at `path` into `channels` planes of height x width bytes ([C, H, W]),
 // resizing bilinearly when its size differs. Throws IOError (unreadable file) or FormatError
 // (undecodable data), both naming the file.
+// The header is read first (stbi_info): an image claiming more than 8192 pixels a side is a
+// FormatError before anything is decoded, and so is a BMP holding fewer bytes than its header claims.
 std::vector<uint8_t> read_image(const std::string& path, int64_t channels, int64_t height, int64_t width);
+// The same on an image file held in memory (`path` names it in messages): the entry point for
+// fuzzing.
+std::vector<uint8_t> decode_image(const uint8_t* data, size_t size, const std::string& path, int64_t channels,
+                                  int64_t height, int64_t width);
 
 // Bilinear resize of `channels` planes (src [C, src_h, src_w] -> dst [C, dst_h, dst_w]), pixel
 // centres aligned (align_corners = false), edges clamped, rounded to the nearest byte. No

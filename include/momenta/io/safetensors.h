@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,8 +31,22 @@ struct SafetensorsFile {
   const Tensor* find(const std::string& name) const;
 };
 
+struct LoadOptions {
+  // Tensors whose name starts with one of these may hold +-infinity (a sentinel such as "no
+  // loss seen yet"); NaN is refused everywhere.
+  std::vector<std::string> infinity_allowed;
+};
+
 // Loads every tensor onto the CPU. Throws IOError when the file cannot be opened or read, and
-// FormatError naming the file and the offending field when its contents are not valid.
-SafetensorsFile load_safetensors(const std::string& path);
+// FormatError naming the file and the offending field when its contents are not valid: a header
+// longer than the file or nested deeper than 64 levels, a key twice in one object, a dtype/shape
+// whose byte length differs from its data_offsets, offsets outside the data buffer, overlapping
+// or leaving gaps, metadata that is not strings, or a float tensor holding NaN or infinity
+// (named with the first bad element; see `options`). Sizes are checked before allocating.
+SafetensorsFile load_safetensors(const std::string& path, const LoadOptions& options = {});
+
+// The same on a file held in memory; `name` stands for the file in messages. The entry point
+// for fuzzing.
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& name, const LoadOptions& options = {});
 
 }  // namespace momenta::io
