@@ -100,7 +100,7 @@ for h in "${harnesses[@]}"; do
   # The last status line: "#<execs> <event> cov: C ft: F corp: N/<bytes> ... exec/s: E ..."
   status=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
   execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$status")
-  field() { sed -nE "s/.* $1: ?([0-9]+).*/\1/p" <<<"$status"; }
+  field() { sed -nE "s|.* $1: ?([0-9]+).*|\1|p" <<<"$status"; }
   cov=$(field cov)
   ft=$(field ft)
   eps=$(field exec/s)
