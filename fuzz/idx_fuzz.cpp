@@ -1,6 +1,6 @@
 // IDX files, plain or gzip (read_idx detects gzip by its magic bytes), and the dataset built
 // from an image file and a label file: the fuzzed file is one of the two, its partner a valid
-// file of as many samples.
+// file of as many samples (when that is no larger than the input).
 #include "fuzz_common.h"
 #include "idx_bytes.h"
 #include "momenta/data/idx.h"
@@ -12,7 +12,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::expect_only_momenta_errors([&] {
     const data::IdxArray a = data::read_idx(file.path());
     if (a.dims.empty()) return;
-    const int64_t n = a.dims[0];  // the file holds n samples, so the partner is no larger than it
+    // A partner as large as the input at most: a header may claim many samples of no bytes.
+    const int64_t n = a.dims[0];
+    if (n > static_cast<int64_t>(size)) return;
     if (a.magic == data::kIdxImagesMagic) {
       const fuzz::MemFile labels(fuzz::idx_bytes(data::kIdxLabelsMagic, {n}, std::vector<uint8_t>(n, 0)));
       data::load_idx_dataset(file.path(), labels.path());

@@ -100,10 +100,13 @@ for h in "${harnesses[@]}"; do
   # The last status line: "#<execs> <event> cov: C ft: F corp: N/<bytes> ... exec/s: E ..."
   status=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
   execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$status")
-  field() { sed -nE "s|.* $1: ?([0-9]+).*|\1|p" <<<"$status"; }
+  # (-fork prints "exec/s N" for its last job only: the rate is executions over the run's time)
+  field() { sed -nE "s|.* $1:? ([0-9]+).*|\1|p" <<<"$status"; }
   cov=$(field cov)
   ft=$(field ft)
   eps=$(field exec/s)
+  secs=$(field time)
+  [ -n "$execs" ] && [ -n "$secs" ] && [ "$secs" -gt 0 ] && eps=$((execs / secs))
   corp=$(find "$corpus" -type f | wc -l)
   new=$(find "$crashes" -type f -newer "$marker" | wc -l)
   # A run that died without a status line or was not built is a finding too.
