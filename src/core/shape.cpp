@@ -8,7 +8,10 @@ namespace momenta {
 
 int64_t shape_numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  bool overflow = false;
+  for (int64_t d : s) overflow |= __builtin_mul_overflow(n, d, &n);
+  // A shape read from a file (an IDX header) can hold any dimensions: its size must not wrap.
+  if (overflow) throw ShapeError(str_cat("shape ", shape_str(s), " has more than 2^63 elements"));
   return n;
 }
 

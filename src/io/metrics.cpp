@@ -110,7 +110,8 @@ void MetricsWriter::write(const MetricsRecord& record) {
 
   if (jsonl_) {
     nlohmann::ordered_json obj = nlohmann::ordered_json::object();
-    for (const auto& [key, v] : record) {
+    for (const auto& entry : record) {
+      const std::string& key = entry.first;  // a named variable: clang < 16 cannot capture a binding
       std::visit(
           [&](const auto& x) {
             using T = std::decay_t<decltype(x)>;
@@ -120,7 +121,7 @@ void MetricsWriter::write(const MetricsRecord& record) {
               obj[key] = x;
             }
           },
-          v.value());
+          entry.second.value());
     }
     // Invalid UTF-8 in a string is replaced rather than thrown: a log line is never worth a crash.
     put(jsonl_, jsonl_path_, obj.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");

@@ -52,7 +52,9 @@ void Averager::load_state(const std::vector<std::pair<std::string, Tensor>>& sta
   std::map<std::string, double> scalars;
   std::vector<std::string> seen;
   bool have_steps = false;
-  for (const auto& [k, t] : state) {
+  for (const auto& entry : state) {
+    const std::string& k = entry.first;  // a named variable: clang < 16 cannot capture a binding
+    const Tensor& t = entry.second;
     if (k.rfind("scalar.", 0) == 0) {
       scalars[k.substr(7)] = t.item();
       continue;

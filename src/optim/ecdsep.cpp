@@ -134,8 +134,9 @@ class Ecdsep final : public Optimizer {
   Tensor momentum() const {
     Tensor out = Tensor::zeros({arena().size()}, arena().dtype(), arena().device());
     if (iteration_ == 0) return out;
-    for (const auto& [key, dir] : state()) {
-      if (key != "bounce_direction") continue;
+    for (const auto& entry : state()) {
+      if (entry.first != "bounce_direction") continue;
+      const Tensor& dir = entry.second;  // a named variable: clang < 16 cannot capture a binding
       dispatch_floating(out.dtype(), name_, [&](auto tag) {
         using T = decltype(tag);
         const T* u = flat<T>(dir);
