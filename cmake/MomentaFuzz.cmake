@@ -17,14 +17,3 @@ function(momenta_fuzz_instrument target)
     -fno-sanitize-recover=all -fno-omit-frame-pointer -gline-tables-only)
   target_link_options(${target} INTERFACE -fsanitize=${MOMENTA_FUZZ_SANITIZERS})
 endfunction()
-
-# Clang before 16 cannot capture a structured binding in a lambda (C++20, P1091/P1381), which
-# src/train/trainer.cpp does; the harnesses do not need the Trainer, so the fuzz build leaves it
-# out rather than depend on it.
-function(momenta_fuzz_filter_sources var)
-  set(sources ${${var}})
-  if(CMAKE_CXX_COMPILER_VERSION VERSION_LESS 16)
-    list(FILTER sources EXCLUDE REGEX "/src/train/trainer\\.cpp$")
-  endif()
-  set(${var} ${sources} PARENT_SCOPE)
-endfunction()

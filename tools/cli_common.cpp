@@ -133,7 +133,7 @@ constexpr int64_t kMaxChannels = 1024;
 constexpr int64_t kMaxImageSide = 4096;
 constexpr int64_t kMaxFeatures = int64_t{1} << 26;  // 3 x 4096 x 4096 is 50M
 constexpr int64_t kMaxClasses = int64_t{1} << 20;
-constexpr int64_t kMaxWidth = int64_t{1} << 20;
+constexpr int64_t kMaxWidth = models::kMaxHiddenWidth;  // the bound --hidden has (models/mlp.h)
 constexpr size_t kMaxHiddenLayers = 64;
 
 [[noreturn]] void bad_field(const std::string& path, const std::string& key, const std::string& value,

@@ -165,7 +165,9 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string hp_text(const optim::HyperParams& hp, const std::vector<optim::HpSchedule>& scheduled, bool skip_lr) {
   std::vector<std::string> items;
-  for (const auto& [k, v] : hp) {
+  for (const auto& kv : hp) {
+    const std::string& k = kv.first;  // a plain name: clang < 16 cannot capture a structured binding
+    const auto& v = kv.second;
     if ((skip_lr && k == "lr") ||
         std::any_of(scheduled.begin(), scheduled.end(), [&k](const optim::HpSchedule& s) { return s.key == k; }))
       continue;
@@ -353,8 +355,10 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       rec.emplace_back("lr", opt_.lr());
       for (const auto& s : opts_.hp_schedules) rec.emplace_back(s.key, opt_.hp(opt_.groups().front(), s.key));
       const auto add = [&rec](const std::map<std::string, double>& diag) {
-        for (const auto& [k, v] : diag)  // a scheduled hyperparameter may also be a diagnostic
-          if (std::none_of(rec.begin(), rec.end(), [&k](const auto& kv) { return kv.first == k; })) rec.emplace_back(k, v);
+        for (const auto& d : diag) {  // a scheduled hyperparameter may also be a diagnostic
+          const std::string& k = d.first;  // a plain name: clang < 16 cannot capture a structured binding
+          if (std::none_of(rec.begin(), rec.end(), [&k](const auto& kv) { return kv.first == k; })) rec.emplace_back(k, d.second);
+        }
       };
       add(opt_.diagnostics());
       if (avg != nullptr) add(avg->diagnostics());

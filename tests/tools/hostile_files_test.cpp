@@ -103,12 +103,13 @@ TEST_F(HostileFiles, EvalRefusesNonFiniteWeightsByName) {
   expect_clean_error(momenta::testing::run_cli("eval " + inf_file), inf_file, "tensor '1.weight' holds +inf");
 }
 
-// An edited hidden= once built a 1000000-wide layer (3 GB) before noticing the file's tensors
-// are 8 wide; under a 2 GB address-space limit that allocation fails, the check before it does not.
+// An edited hidden= once built the layers it names (here 65536 x 65536 floats, 16 GB) before noticing
+// the file's tensors are 8 wide; under a 2 GB address-space limit that allocation fails, the check
+// before it does not.
 TEST_F(HostileFiles, EvalChecksMetadataAgainstTheTensorsBeforeBuilding) {
-  const std::string wide = write_mlp("wide.safetensors", {{"hidden", "1000000"}});
+  const std::string wide = write_mlp("wide.safetensors", {{"hidden", "65536,65536"}});
   expect_clean_error(run_limited("eval " + wide, 2L << 20), wide,
-                     "tensor '1.weight' has shape [8, 784], but the metadata (mlp, hidden=1000000");
+                     "tensor '1.weight' has shape [8, 784], but the metadata (mlp, hidden=65536,65536");
   const std::string classes = write_mlp("classes.safetensors", {{"num_classes", "11"}});
   expect_clean_error(momenta::testing::run_cli("eval " + classes), classes, "has shape [10, 8], but the metadata (mlp, hidden=8, in_features=784, num_classes=11) implies shape [11, 8]");
 }
