@@ -3,6 +3,7 @@
 #include <stb/stb_image.h>
 
 #include <algorithm>
+#include <memory>
 #include <cctype>
 #include <cmath>
 #include <exception>
@@ -50,6 +51,42 @@ void check_bmp_size(const uint8_t* data, size_t size, const std::string& path) {
   const uint64_t needed = offset + row_bytes * rows;
   check<FormatError>(needed <= size, path, ": truncated BMP: the header claims ", width, "x", rows, " pixels at ",
                      bits, " bits, ", needed, " bytes with the pixel data, but the file holds ", size);
+}
+
+// Debian's stb_image (2.27) writes past the end of its Huffman size table when a JPEG's DHT segment
+// lists more than 256 codes in one table (stbi__build_huffman; found by fuzz/image_fuzz.cpp, input
+// in fuzz/regressions/image/). A valid table has at most 256 symbols, so the marker segments are
+// walked and such a table is refused before stb sees the file. Entropy-coded data after a scan
+// (SOS) is skipped to the next marker, so the DHTs of progressive JPEGs between scans are checked too.
+void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::string& path) {
+  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return;
+  size_t i = 2;
+  while (i + 1 < size) {
+    if (data[i] != 0xFF) {  // entropy-coded data after a scan: find the next marker
+      ++i;
+      continue;
+    }
+    const uint8_t marker = data[i + 1];
+    if (marker == 0xFF || marker == 0x00 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+      i += marker == 0xFF ? 1 : 2;  // fill byte, stuffed zero, restart marker, TEM: no length
+      continue;
+    }
+    if (marker == 0xD9) return;  // end of image
+    if (i + 3 >= size) return;   // truncated: stb reports it
+    const size_t length = (size_t{data[i + 2]} << 8) | data[i + 3];
+    if (length < 2) return;  // stb reports a bad length
+    const size_t end = std::min(size, i + 2 + length);
+    if (marker == 0xC4) {
+      for (size_t t = i + 4; t + 17 <= end;) {
+        size_t codes = 0;
+        for (size_t k = 0; k < 16; ++k) codes += data[t + 1 + k];
+        check<FormatError>(codes <= 256, path, ": corrupt JPEG: a Huffman table (DHT) lists ", codes,
+                           " codes, more than the 256 a table can hold");
+        t += 17 + codes;
+      }
+    }
+    i = end;
+  }
 }
 
 bool is_hidden(const fs::path& p) {
@@ -147,6 +184,7 @@ std::vector<uint8_t> decode_image(const uint8_t* data, size_t size, const std::s
   check<FormatError>(size > 0, path, ": empty file, expected an image");
   check<FormatError>(size <= static_cast<size_t>(std::numeric_limits<int>::max()), path, ": ", size,
                      " bytes is too large an image file");
+  check_jpeg_huffman_tables(data, size, path);  // before stb parses any of it, stbi_info included
   // The header first: what it claims decides the allocation, so it is checked before decoding.
   int w = 0, h = 0, stored_channels = 0;
   if (stbi_info_from_memory(data, static_cast<int>(size), &w, &h, &stored_channels) == 0) {
@@ -166,13 +204,16 @@ std::vector<uint8_t> decode_image(const uint8_t* data, size_t size, const std::s
     throw FormatError(str_cat(path, ": cannot decode image (", why ? why : "unknown reason",
                               "); expected PNG, JPEG, BMP, GIF, TGA or PNM"));
   }
+  const std::unique_ptr<stbi_uc, void (*)(void*)> owned(pixels, stbi_image_free);
+  check<FormatError>(w >= 1 && h >= 1 && w <= kMaxDecodeSide && h <= kMaxDecodeSide &&
+                         static_cast<int64_t>(w) * h <= kMaxDecodePixels,
+                     path, ": decoded to ", w, "x", h, " pixels, outside what its header claimed");
   // stb gives interleaved [h, w, channels]; samples are planar [channels, h, w].
   const int64_t hw = static_cast<int64_t>(h) * w;
   std::vector<uint8_t> planar(static_cast<size_t>(channels * hw));
   for (int64_t p = 0; p < hw; ++p) {
     for (int64_t c = 0; c < channels; ++c) planar[static_cast<size_t>(c * hw + p)] = pixels[p * channels + c];
   }
-  stbi_image_free(pixels);
   if (h == height && w == width) return planar;
   std::vector<uint8_t> out(static_cast<size_t>(channels * height * width));
   resize_bilinear(planar.data(), channels, h, w, out.data(), height, width);

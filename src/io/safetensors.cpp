@@ -236,7 +236,7 @@ Json parse_header(const std::string& text, const std::string& path) {
   };
   try {
     return Json::parse(text, guard);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     fail_file(path, str_cat("header is not valid JSON: ", excerpt(e.what(), 200)));
   }
 }

@@ -229,6 +229,32 @@ TEST_F(ImageFolderTest, LyingImageHeadersAreRefusedBeforeDecoding) {
   EXPECT_THROW(decode_image(lying.data(), lying.size(), "mem", 3, 4, 4), FormatError);
 }
 
+// A DHT table listing more than 256 codes made Debian's stb_image write past its Huffman size
+// table (fuzz/regressions/image/stb-jpeg-huffman-257); it is refused before stb parses the file.
+TEST_F(ImageFolderTest, JpegHuffmanTableWithTooManyCodesIsRefused) {
+  const int h = 8, w = 8;
+  const Bytes hwc = random_bytes(h * w * 3, 9);
+  ASSERT_NE(stbi_write_jpg(path("a/p.jpg").c_str(), w, h, 3, hwc.data(), 90), 0);
+  Bytes jpg = read_bytes(path("a/p.jpg"));
+  ASSERT_EQ(read_image(path("a/p.jpg"), 3, h, w).size(), static_cast<size_t>(3 * h * w));  // the good file decodes
+  size_t dht = 0;
+  for (size_t i = 2; i + 1 < jpg.size(); ++i)
+    if (jpg[i] == 0xFF && jpg[i + 1] == 0xC4) {
+      dht = i;
+      break;
+    }
+  ASSERT_GT(dht, 0u) << "stb_image_write's JPEG has no DHT segment";
+  jpg[dht + 4 + 1 + 14] = 200;  // the first table's counts of 15- and 16-bit codes: 400 codes in all
+  jpg[dht + 4 + 1 + 15] = 200;
+  try {
+    decode_image(jpg.data(), jpg.size(), "p.jpg", 3, h, w);
+    ADD_FAILURE() << "no error";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("p.jpg: corrupt JPEG: a Huffman table (DHT) lists"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(ImageFolderTest, EmptyClassFolderNamesTheFolder) {
   write_png("a/1.png", 2, 2, 3, 1);
   std::filesystem::create_directories(path("b"));

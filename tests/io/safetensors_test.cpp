@@ -307,6 +307,23 @@ TEST_F(SafetensorsTest, ParsesFromMemoryWithTheSameChecks) {
   }
 }
 
+// nlohmann reports a number too large for a double (1e999) as out_of_range, not parse_error; it
+// once escaped as an uncaught exception (fuzz/regressions/safetensors/json-number-overflow).
+TEST_F(SafetensorsTest, NumberOverflowInTheHeaderIsAFormatError) {
+  for (const std::string header : {R"({"w": {"dtype": "F32", "shape": [1e999], "data_offsets": [0, 4]}})",
+                                   R"({"__metadata__": {"k": "v"}, "x": -41e308})"}) {
+    std::string bytes(8, '\0');
+    for (int i = 0; i < 8; ++i) bytes[static_cast<size_t>(i)] = static_cast<char>((header.size() >> (8 * i)) & 0xFF);
+    bytes += header + std::string(4, '\0');
+    try {
+      parse_safetensors(bytes, "mem");
+      ADD_FAILURE() << "accepted " << header;
+    } catch (const FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find("header is not valid JSON"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(SafetensorsTest, MissingFileIsAnIOError) {
   EXPECT_THROW(load_safetensors(path("nope.safetensors")), IOError);
 }
