@@ -14,6 +14,7 @@
 #include <string>
 
 #include "momenta/nn/arena.h"
+#include "momenta/optim/finite_check.h"
 #include "momenta/optim/registry.h"
 #include "momenta/random.h"
 
@@ -46,7 +47,9 @@ struct Rule {
   double arrays;
 };
 
-void BM_optim(benchmark::State& state, const Rule& rule) {
+// `watched`: the step as the Trainer takes it, under a FiniteWatch (NOTE [non-finite numbers] in
+// optim/finite_check.h: every block of parameters and gradients checked right after its update).
+void BM_optim(benchmark::State& state, const Rule& rule, bool watched) {
   Generator gen(1);
   Tensor p = randn({kParams}, kFloat32, gen);
   nn::ParamArena arena({{"w", p}}, kFloat32, kCPU);
@@ -55,7 +58,13 @@ void BM_optim(benchmark::State& state, const Rule& rule) {
   int64_t t = 0;
   opt->step({1.0, t++});  // state is created on the first step
   for (auto _ : state) {
-    opt->step({1.0, t++});
+    if (watched) {
+      optim::FiniteWatch watch(arena);
+      opt->step({1.0, t++});
+      if (!watch.finite()) state.SkipWithError("non-finite");
+    } else {
+      opt->step({1.0, t++});
+    }
     benchmark::ClobberMemory();
   }
   const double bytes = rule.arrays * 4.0 * static_cast<double>(kParams);
@@ -73,9 +82,14 @@ const Rule kEcdsep{"ecdsep", {{"lr", "0.1"}, {"eta", "1"}}, 5};
 }  // namespace
 
 BENCHMARK(BM_triad)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_optim, heavy_ball, kHeavyBall)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_optim, adam, kAdam)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_optim, adamw, kAdamW)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_optim, adai, kAdai)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_optim, ecdsep, kEcdsep)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, heavy_ball, kHeavyBall, false)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, heavy_ball/watched, kHeavyBall, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, adam, kAdam, false)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, adam/watched, kAdam, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, adamw, kAdamW, false)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, adamw/watched, kAdamW, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, adai, kAdai, false)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, adai/watched, kAdai, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, ecdsep, kEcdsep, false)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_optim, ecdsep/watched, kEcdsep, true)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_MAIN();
