@@ -122,7 +122,7 @@ void checkpoint_seeds() {
     if (run.avg) run.avg->before_step();
     run.opt->step({1.0, 0});
     if (run.avg) run.avg->step({1.0, 0});
-    train::TrainingPosition pos{1, 1, {0.01}};
+    train::TrainingPosition pos{1, 1, {0.01}, {{"epochs", "3"}, {"batch_size", "4"}, {"schedule", "cosine"}}};
     train::save_checkpoint(seed_path("checkpoint", with_averager ? "ema.safetensors" : "plain.safetensors").string(),
                            *run.model, *run.opt, pos, run.avg.get());
   }
