@@ -56,7 +56,7 @@ std::shared_ptr<ResNet> make_resnet(const std::string& name, int64_t in_channels
     blocks = {2, 2, 2, 2};
     cifar = false;
   } else {
-    throw ValueError(str_cat("unknown model '", name, "': expected resnet20, resnet32, resnet56 or resnet18"));
+    throw ValueError(str_cat("unknown model '", excerpt(name), "': expected resnet20, resnet32, resnet56 or resnet18"));
   }
   const nn::Shortcut sc = choice == ShortcutChoice::kA   ? nn::Shortcut::kA
                           : choice == ShortcutChoice::kB ? nn::Shortcut::kB
@@ -74,7 +74,7 @@ ShortcutChoice parse_shortcut(const std::string& text) {
   if (t == "a") return ShortcutChoice::kA;
   if (t == "b") return ShortcutChoice::kB;
   if (t == "paper") return ShortcutChoice::kPaper;
-  throw ValueError(str_cat("unknown shortcut '", text, "': expected A (zero-padded identity), B (1x1 projection) or "
+  throw ValueError(str_cat("unknown shortcut '", excerpt(text), "': expected A (zero-padded identity), B (1x1 projection) or "
                                                        "paper"));
 }
 

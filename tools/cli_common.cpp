@@ -16,10 +16,10 @@ std::map<std::string, std::string> parse_key_values(const char* flag, const std:
   std::map<std::string, std::string> out;
   for (const auto& item : items) {
     const auto eq = item.find('=');
-    check<ValueError>(eq != std::string::npos && eq > 0, flag, " '", item, "': expected key=value, e.g. ", flag,
+    check<ValueError>(eq != std::string::npos && eq > 0, flag, " '", excerpt(item), "': expected key=value, e.g. ", flag,
                       " lr=0.05");
     const std::string key = item.substr(0, eq);
-    check<ValueError>(out.count(key) == 0, flag, " ", key, " is given twice");
+    check<ValueError>(out.count(key) == 0, flag, " ", excerpt(key), " is given twice");
     out[key] = item.substr(eq + 1);
   }
   return out;
@@ -28,7 +28,7 @@ std::map<std::string, std::string> parse_key_values(const char* flag, const std:
 std::vector<double> parse_start_point(const std::string& text) {
   check<ValueError>(!text.empty(), "--x0 is empty: give the start point, e.g. --x0=-1.5,2");
   const auto bad = [&] {
-    return ValueError(str_cat("--x0 '", text,
+    return ValueError(str_cat("--x0 '", excerpt(text),
                               "' is not a comma-separated list of finite numbers (write --x0=-1.5,2 when it starts with '-')"));
   };
   std::vector<double> out;
@@ -278,7 +278,7 @@ std::shared_ptr<nn::Module> build_model(const ModelSpec& spec) {
   }
   std::string known = "mlp";
   for (const auto& name : models::resnet_names()) known += ", " + name;
-  throw ValueError(str_cat("unknown model '", spec.model, "' (known: ", known, ")"));
+  throw ValueError(str_cat("unknown model '", excerpt(spec.model), "' (known: ", known, ")"));
 }
 
 }  // namespace momenta::cli

@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     // A bad flag or value (tools/option_ranges.h) is a usage error like any other: one line, exit 1.
-    std::fprintf(stderr, "momenta: error: %s\n", e.what());
+    // CLI11 quotes the argument whole (an unexpected one, a value not in a list): cut it.
+    std::fprintf(stderr, "momenta: error: %s\n", momenta::excerpt(e.what(), 300).c_str());
     return 1;
   } catch (const momenta::Error& e) {
     std::fprintf(stderr, "momenta: error: %s\n", e.what());

@@ -20,7 +20,7 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
     ok = !part.empty() && end != nullptr && *end == '\0';
     out.push_back(v);
   }
-  if (!ok) throw ValueError(str_cat(what, "='", text, "' is not a comma-separated list of numbers"));
+  if (!ok) throw ValueError(str_cat(what, "='", excerpt(text), "' is not a comma-separated list of numbers"));
   return out;
 }
 

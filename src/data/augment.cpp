@@ -32,7 +32,7 @@ Augmentation parse_augmentation(const std::string& spec, const Shape& sample_sha
     const std::string item = spec.substr(start, comma - start);
     start = comma + 1;
     const auto fail = [&](const std::string& why) {
-      throw ValueError(str_cat("augmentation '", spec, "': ", why, "; expected a comma-separated list of crop, ",
+      throw ValueError(str_cat("augmentation '", excerpt(spec), "': ", why, "; expected a comma-separated list of crop, ",
                                "crop:PADDING and flip, or none"));
     };
     if (item == "flip") {
@@ -47,7 +47,7 @@ Augmentation parse_augmentation(const std::string& spec, const Shape& sample_sha
         const std::string digits = item.substr(5);
         if (digits.empty() || digits.size() > 6 ||
             !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-          fail(str_cat("'", item, "' needs a whole number of pixels after 'crop:'"));
+          fail(str_cat("'", excerpt(item), "' needs a whole number of pixels after 'crop:'"));
         }
         padding = std::stoll(digits);
       }
@@ -59,7 +59,7 @@ Augmentation parse_augmentation(const std::string& spec, const Shape& sample_sha
       aug.crop_width = sample_shape[2];
       aug.crop_padding = padding;
     } else {
-      fail(str_cat("unknown item '", item, "'"));
+      fail(str_cat("unknown item '", excerpt(item), "'"));
     }
   }
   augmented_shape(aug, sample_shape);  // validates

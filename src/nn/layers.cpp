@@ -32,7 +32,7 @@ Activation parse_activation(const std::string& name) {
   if (name == "silu") return Activation::kSiLU;
   if (name == "gelu") return Activation::kGELU;
   if (name == "identity") return Activation::kIdentity;
-  throw ValueError(str_cat("unknown activation '", name, "': expected relu, sigmoid, tanh, silu, gelu or identity"));
+  throw ValueError(str_cat("unknown activation '", excerpt(name), "': expected relu, sigmoid, tanh, silu, gelu or identity"));
 }
 
 const char* activation_name(Activation a) {

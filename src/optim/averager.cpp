@@ -99,7 +99,7 @@ OptimizerInfo as_optimizer_info(const AveragerInfo& info, const std::vector<std:
     if (known) continue;
     std::string names;
     for (const auto& s : info.hyperparams) names += (names.empty() ? "" : ", ") + s.name;
-    throw ValueError(str_cat(info.name, ": unknown hyperparameter '", key, "' (expected one of: ", names, ")"));
+    throw ValueError(str_cat(info.name, ": unknown hyperparameter '", excerpt(key), "' (expected one of: ", names, ")"));
   }
   OptimizerInfo out;
   out.name = info.name;
@@ -133,7 +133,7 @@ const AveragerInfo& averager_info(const std::string& name) {
   if (it != table().end()) return it->second;
   std::string known;
   for (const auto& [n, i] : table()) known += (known.empty() ? "" : ", ") + n;
-  throw ValueError(str_cat("unknown weight averager '", name, "' (known: ", known, ")"));
+  throw ValueError(str_cat("unknown weight averager '", excerpt(name), "' (known: ", known, ")"));
 }
 
 std::vector<std::string> averager_names() {

@@ -76,9 +76,9 @@ std::vector<GroupRule> parse_group_rules(const std::vector<std::string>& items) 
     const auto colon = item.rfind(':', item.find('='));
     const auto eq = item.find('=');
     check<ValueError>(colon != std::string::npos && colon > 0 && eq != std::string::npos && eq > colon + 1,
-                      "--group '", item, "': expected PATTERN:key=value, e.g. --group '@1d:weight_decay=0'");
+                      "--group '", excerpt(item), "': expected PATTERN:key=value, e.g. --group '@1d:weight_decay=0'");
     const std::string pattern = item.substr(0, colon), key = item.substr(colon + 1, eq - colon - 1);
-    const std::vector<double> values = parse_number_list(item.substr(eq + 1), str_cat("--group '", item, "' value"));
+    const std::vector<double> values = parse_number_list(item.substr(eq + 1), str_cat("--group '", excerpt(item), "' value"));
     GroupRule* rule = nullptr;
     for (auto& r : rules)
       if (r.pattern == pattern) rule = &r;

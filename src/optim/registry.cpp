@@ -26,7 +26,7 @@ std::vector<double> parse_value(const std::string& rule, const HpSpec& spec, con
   if (spec.kind == HpKind::kBool) {
     if (text == "true" || text == "1") return {1.0};
     if (text == "false" || text == "0") return {0.0};
-    throw ValueError(str_cat(rule, ": hyperparameter ", spec.name, "='", text, "' is not a boolean (true or false)"));
+    throw ValueError(str_cat(rule, ": hyperparameter ", spec.name, "='", excerpt(text), "' is not a boolean (true or false)"));
   }
   return parse_number_list(text, str_cat(rule, ": hyperparameter ", spec.name));
 }
@@ -49,7 +49,7 @@ const HpSpec* find_spec(const OptimizerInfo& info, const std::string& key) {
     if (s.name == key) return &s;
   std::string known;
   for (const auto& s : info.hyperparams) known += (known.empty() ? "" : ", ") + s.name;
-  throw ValueError(str_cat(info.name, ": unknown hyperparameter '", key, "' (expected one of: ", known, ")"));
+  throw ValueError(str_cat(info.name, ": unknown hyperparameter '", excerpt(key), "' (expected one of: ", known, ")"));
 }
 
 }  // namespace
@@ -65,7 +65,7 @@ const OptimizerInfo& optimizer_info(const std::string& name) {
   if (it != table().end()) return it->second;
   std::string known;
   for (const auto& [n, i] : table()) known += (known.empty() ? "" : ", ") + n;
-  throw ValueError(str_cat("unknown optimizer '", name, "' (known: ", known, ")"));
+  throw ValueError(str_cat("unknown optimizer '", excerpt(name), "' (known: ", known, ")"));
 }
 
 std::vector<std::string> optimizer_names() {

@@ -37,7 +37,7 @@ double HpSchedule::value(int64_t step, int64_t total_steps) const {
 HpSchedule parse_hp_schedule(const std::string& item) {
   const std::string usage = " (expected key=start:end[:linear|cosine], e.g. sigma=5:2)";
   const auto eq = item.find('=');
-  check<ValueError>(eq != std::string::npos && eq > 0, "--hp-schedule '", item, "': no key", usage);
+  check<ValueError>(eq != std::string::npos && eq > 0, "--hp-schedule '", excerpt(item), "': no key", usage);
   HpSchedule s;
   s.key = item.substr(0, eq);
   std::vector<std::string> parts;
@@ -48,19 +48,19 @@ HpSchedule parse_hp_schedule(const std::string& item) {
     if (c == std::string::npos) break;
     pos = c + 1;
   }
-  check<ValueError>(parts.size() == 2 || parts.size() == 3, "--hp-schedule '", item, "': wrong number of fields", usage);
+  check<ValueError>(parts.size() == 2 || parts.size() == 3, "--hp-schedule '", excerpt(item), "': wrong number of fields", usage);
   const auto num = [&](const std::string& text) {
     char* end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
-    check<ValueError>(!text.empty() && end != nullptr && *end == '\0' && std::isfinite(v), "--hp-schedule '", item,
-                      "': '", text, "' is not a number", usage);
+    check<ValueError>(!text.empty() && end != nullptr && *end == '\0' && std::isfinite(v), "--hp-schedule '", excerpt(item),
+                      "': '", excerpt(text), "' is not a number", usage);
     return v;
   };
   s.start = num(parts[0]);
   s.end = num(parts[1]);
   if (parts.size() == 3) {
-    check<ValueError>(parts[2] == "linear" || parts[2] == "cosine", "--hp-schedule '", item, "': unknown shape '",
-                      parts[2], "'", usage);
+    check<ValueError>(parts[2] == "linear" || parts[2] == "cosine", "--hp-schedule '", excerpt(item), "': unknown shape '",
+                      excerpt(parts[2]), "'", usage);
     s.cosine = parts[2] == "cosine";
   }
   return s;
@@ -70,7 +70,7 @@ Schedule::Kind parse_schedule_kind(const std::string& name) {
   if (name == "constant") return Schedule::Kind::kConstant;
   if (name == "cosine") return Schedule::Kind::kCosine;
   if (name == "multistep") return Schedule::Kind::kMultiStep;
-  throw ValueError(str_cat("unknown schedule '", name, "' (known: constant, cosine, multistep)"));
+  throw ValueError(str_cat("unknown schedule '", excerpt(name), "' (known: constant, cosine, multistep)"));
 }
 
 }  // namespace momenta::optim

@@ -353,15 +353,15 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       }
       rec.emplace_back("epoch_seconds", r.seconds);
       rec.emplace_back("lr", opt_.lr());
-      for (const auto& s : opts_.hp_schedules) rec.emplace_back(s.key, opt_.hp(opt_.groups().front(), s.key));
-      const auto add = [&rec](const std::map<std::string, double>& diag) {
-        for (const auto& d : diag) {  // a scheduled hyperparameter may also be a diagnostic
-          const std::string& k = d.first;  // a plain name: clang < 16 cannot capture a structured binding
-          if (std::none_of(rec.begin(), rec.end(), [&k](const auto& kv) { return kv.first == k; })) rec.emplace_back(k, d.second);
-        }
+      // A key goes in once: lr may be scheduled (--hp-schedule lr=...), and a scheduled
+      // hyperparameter may also be a diagnostic.
+      const auto add = [&rec](const std::string& k, double v) {
+        if (std::none_of(rec.begin(), rec.end(), [&k](const auto& kv) { return kv.first == k; })) rec.emplace_back(k, v);
       };
-      add(opt_.diagnostics());
-      if (avg != nullptr) add(avg->diagnostics());
+      for (const auto& s : opts_.hp_schedules) add(s.key, opt_.hp(opt_.groups().front(), s.key));
+      for (const auto& d : opt_.diagnostics()) add(d.first, d.second);
+      if (avg != nullptr)
+        for (const auto& d : avg->diagnostics()) add(d.first, d.second);
       if (!metrics_) {
         // The CSV columns are those of the first record (NOTE [metrics columns]); a resumed run
         // appends to the same header because it produces the same keys.

@@ -17,14 +17,22 @@ struct CmdResult {
   std::string output;  // stdout and stderr
 };
 
-inline CmdResult run_cli(const std::string& args) {
-  const std::string cmd = std::string(MOMENTA_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
+// Runs a shell command line (stderr joined to stdout); code -1 when it ended by a signal.
+inline CmdResult run_shell(const std::string& cmd) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
   std::string out;
   std::array<char, 4096> buf;
   while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+inline CmdResult run_cli(const std::string& args) { return run_shell(std::string(MOMENTA_CLI_PATH) + " " + args); }
+
+// run_cli under an address-space limit (ulimit -v, KiB): an allocation sized by a file fails
+// instead of passing unnoticed on a machine with memory to spare.
+inline CmdResult run_cli_limited(const std::string& args, long limit_kb) {
+  return run_shell("ulimit -v " + std::to_string(limit_kb) + "; " + MOMENTA_CLI_PATH + " " + args);
 }
 
 // Writes DIR/PREFIX-images-idx3-ubyte and -labels-idx1-ubyte: n 28x28 images whose class c is a

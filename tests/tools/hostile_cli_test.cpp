@@ -108,6 +108,27 @@ TEST_F(HostileCli, OutOfRangeOptionValuesAreRefusedNamingTheFlag) {
   EXPECT_LT(r.output.size(), 600u) << r.output;
 }
 
+// Class: text options echoed in their error (names, lists, specs) are cut, from the command line
+// and from --config alike; a 5000-character value once came back whole.
+TEST_F(HostileCli, LongTextValuesAreCutInErrors) {
+  const std::string data = tiny_data();
+  const std::string x(5000, 'x');
+  const std::string train = "train --data-dir " + data + " --no-progress --threads 1 --epochs 1 --out " + (dir_ / "run").string() + " ";
+  for (const std::string& args :
+       {train + "--" + x, train + x, train + "--schedule " + x, train + "--loss " + x, train + "--optim " + x,
+        train + "--hp " + x, train + "--hp lr=" + x, train + "--hp " + x + "=1", train + "--group " + x,
+        train + "--group @1d:lr=" + x, train + "--augment " + x, train + "--augment crop:" + x, train + "--model " + x,
+        train + "--activation " + x, train + "--average " + x, train + "--hp-schedule " + x,
+        train + "--hp-schedule lr=" + x + ":1", train + "--hp-schedule lr=0:1:" + x,
+        train + "--model resnet20 --shortcut " + x, train + "--config " + write_config("optim = \"" + x + "\"\n"),
+        "optimize --function quadratic --optim sgd --hp lr=0.1 --out x.csv --x0 " + x}) {
+    const CmdResult r = run_cli(args);
+    EXPECT_EQ(r.code, 1) << args.substr(0, 120) << "\n" << r.output.substr(0, 300);
+    EXPECT_NE(r.output.find("momenta: error:"), std::string::npos) << args.substr(0, 120) << "\n" << r.output.substr(0, 300);
+    EXPECT_LT(r.output.size(), 600u) << args.substr(0, 120) << "\n" << r.output.substr(0, 300);
+  }
+}
+
 // Class: hyperparameters reached by another road than --hp must meet the same ranges.
 TEST_F(HostileCli, ScheduledAndSearchedHyperparametersMeetTheRegistryRanges) {
   const std::string train = "train --data-dir " + (dir_ / "none").string() + " --out " + (dir_ / "run").string() + " ";

@@ -22,17 +22,8 @@ using momenta::Shape;
 using momenta::Tensor;
 using momenta::testing::CmdResult;
 
-// Runs the CLI under an address-space limit: an allocation sized by the file fails instead of
-// passing unnoticed on a machine with memory to spare.
 CmdResult run_limited(const std::string& args, long limit_kb) {
-  const std::string cmd =
-      "ulimit -v " + std::to_string(limit_kb) + "; " + MOMENTA_CLI_PATH + " " + args + " --threads 1 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return momenta::testing::run_cli_limited(args + " --threads 1", limit_kb);
 }
 
 std::string le64(uint64_t v) {

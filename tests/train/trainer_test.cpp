@@ -4,14 +4,19 @@
 #include "momenta/train/trainer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
+#include "models/mlp.h"
 #include "momenta/autograd.h"
 #include "momenta/data/augment.h"
 #include "momenta/nn/conv_layers.h"
 #include "momenta/nn/layers.h"
 #include "momenta/optim/registry.h"
+#include "momenta/optim/schedule.h"
 
 #include "toy_data.h"
 
@@ -164,4 +169,32 @@ TEST(TrainerAveragedBatchNorm, RejectsABadBatchCount) {
   train::TrainerOptions o = quiet_options(train, r.avg.get());
   o.avg_bn_batches = -2;
   EXPECT_THROW({ train::Trainer t(*r.net, *r.opt, o); }, ValueError);
+}
+
+// lr is a column of every metrics record; a run that also schedules it (--hp-schedule lr=...)
+// once failed after its first epoch with "metrics: key 'lr' repeated in a record".
+TEST(TrainerMetrics, AScheduledLearningRateIsLoggedOnce) {
+  manual_seed(1);
+  auto model = models::make_mlp({64, {8}, 3, nn::Activation::kReLU, 0.0});
+  model->finalize();
+  auto opt = optim::make_optimizer("sgd", model->arena(), std::map<std::string, std::string>{{"lr", "0.1"}});
+  const std::filesystem::path jsonl =
+      std::filesystem::temp_directory_path() / ("momenta_scheduled_lr_" + std::to_string(::getpid()) + ".jsonl");
+  train::TrainerOptions o;
+  o.epochs = 2;
+  o.batch_size = 100;  // one step per epoch: lr 0 at step 0, 0.2 at step 1
+  o.progress = false;
+  o.print_epochs = false;
+  o.schedule.kind = optim::Schedule::Kind::kConstant;
+  o.hp_schedules = {optim::parse_hp_schedule("lr=0:0.2")};
+  o.metrics_jsonl = jsonl.string();
+  train::Trainer(*model, *opt, o).fit(toy_images(1, 100, 1), nullptr);
+  std::ifstream in(jsonl);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  std::filesystem::remove(jsonl);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("\"lr\":0.0,"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("\"lr\":0.2"), std::string::npos) << lines[1];
+  EXPECT_EQ(lines[1].find("\"lr\"", lines[1].find("\"lr\"") + 1), std::string::npos) << lines[1];
 }
