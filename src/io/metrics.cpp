@@ -27,6 +27,25 @@ std::string csv_field(const std::string& s) {
   return out + '"';
 }
 
+std::string join_csv(const std::vector<std::string>& fields) {
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
+  return out;
+}
+
+// Size of an existing file (0 when absent), and whether its last byte is not a newline: a line
+// torn by a crash, which must be ended before new records are appended.
+std::pair<std::streamoff, bool> inspect_tail(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return {0, false};
+  std::streamoff size = in.tellg();
+  if (size <= 0) return {0, false};
+  in.seekg(-1, std::ios::end);
+  return {size, in.get() != '\n'};
+}
+
+}  // namespace
+
 std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> fields(1);
   bool quoted = false;
@@ -46,25 +65,6 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   }
   return fields;
 }
-
-std::string join_csv(const std::vector<std::string>& fields) {
-  std::string out;
-  for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
-  return out;
-}
-
-// Size of an existing file (0 when absent), and whether its last byte is not a newline: a line
-// torn by a crash, which must be ended before new records are appended.
-std::pair<std::streamoff, bool> inspect_tail(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {0, false};
-  std::streamoff size = in.tellg();
-  if (size <= 0) return {0, false};
-  in.seekg(-1, std::ios::end);
-  return {size, in.get() != '\n'};
-}
-
-}  // namespace
 
 void MetricsWriter::FileCloser::operator()(std::FILE* f) const { std::fclose(f); }
 

@@ -1,5 +1,7 @@
 #include "momenta/optim/finite_check.h"
 
+#include <algorithm>
+
 #include <atomic>
 #include <cmath>
 
@@ -103,13 +105,22 @@ void FiniteWatch::check_block(int64_t begin, int64_t end) {
     ok = range_finite<T>(arena_.params().data<T>() + begin, arena_.grads().data<T>() + begin, end - begin);
   });
   if (!ok) tripped_.store(true, std::memory_order_relaxed);
-  checked_.fetch_add(end - begin, std::memory_order_relaxed);
+  const std::lock_guard<std::mutex> lock(mutex_);  // once per block of kBlock elements: cheap
+  checked_.emplace_back(begin, end);
 }
 
 bool FiniteWatch::finite() const {
   // A block may have held a transient value that a later pass overwrote: confirm a trip.
-  if (tripped_.load() || checked_.load() < arena_.size()) return arena_is_finite(arena_);
-  return true;
+  if (tripped_.load()) return arena_is_finite(arena_);
+  // Elements no pass checked (a rule updating outside the traversal helpers): check them all.
+  const std::lock_guard<std::mutex> lock(mutex_);
+  std::sort(checked_.begin(), checked_.end());
+  int64_t covered = 0;  // [0, covered) is checked
+  for (const auto& [b, e] : checked_) {
+    if (b > covered) break;
+    covered = std::max(covered, e);
+  }
+  return covered >= arena_.size() || arena_is_finite(arena_);
 }
 
 void check_arena_finite(const nn::ParamArena& arena, int64_t step) {

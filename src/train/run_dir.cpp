@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "momenta/error.h"
+#include "momenta/io/metrics.h"
 
 namespace momenta::train {
 namespace {
@@ -43,31 +44,10 @@ bool process_alive(long pid) {
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;  // EPERM: alive, another user's
 }
 
-// The fields of one CSV line (fields may be double-quoted, with "" for a quote).
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c != '"') fields.back() += c;
-      else if (i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
-      else quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
 // The epoch of one record, or -1 when the line is not a record with an integer epoch.
 int64_t record_epoch(const std::string& line, bool csv, size_t epoch_col) {
   if (csv) {
-    const auto fields = split_csv(line);
+    const auto fields = io::split_csv_line(line);
     const std::string f = epoch_col < fields.size() ? fields[epoch_col] : std::string();
     if (!all_digits(f) || f.size() > 18) return -1;
     return std::stoll(f);
@@ -138,7 +118,7 @@ int64_t truncate_metrics(const std::string& path, int64_t last_epoch) {
     const bool complete = !in.eof();  // a last line without its newline was torn by a kill
     ++lines;
     if (csv && lines == 1) {
-      const auto header = split_csv(line);
+      const auto header = io::split_csv_line(line);
       const auto it = std::find(header.begin(), header.end(), "epoch");
       if (it == header.end() && complete) return 0;  // no epoch column: not a trainer's file; leave it
       epoch_col = static_cast<size_t>(it - header.begin());

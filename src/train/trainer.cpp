@@ -284,6 +284,10 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
     data::Batch batch;
     double loss_sum = 0.0;
     int64_t samples = 0, batches = 0;
+    // What a divergence leaves behind: the last good epoch's checkpoint, untouched.
+    const auto kept_checkpoint = [&](int64_t e) {
+      return e > 0 && !opts_.checkpoint.empty() ? str_cat("; the checkpoint of epoch ", e, " is kept") : std::string();
+    };
     while (loader.next(batch)) {
       apply_schedules(total_steps);
       opt_.zero_grad();
@@ -292,7 +296,8 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       if (!std::isfinite(lv)) {  // a non-finite weight (e.g. loaded or written by hand) is named
         const std::string where = optim::describe_non_finite(opt_.arena());
         throw Error(str_cat("training diverged: the loss is ", lv, " at epoch ", epoch + 1, ", step ", step_,
-                            where.empty() ? std::string(" (try a smaller learning rate)") : "; " + where));
+                            where.empty() ? std::string(" (try a smaller learning rate)") : "; " + where,
+                            kept_checkpoint(epoch)));
       }
       loss.backward();
       if (avg != nullptr) avg->before_step();
@@ -307,10 +312,7 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       }
       if (!finite)
         throw Error(str_cat("training diverged at epoch ", epoch + 1, ", step ", step_, ": ",
-                            optim::describe_non_finite(opt_.arena()),
-                            epoch > 0 && !opts_.checkpoint.empty()
-                                ? str_cat("; the checkpoint of epoch ", epoch, " is kept")
-                                : std::string()));
+                            optim::describe_non_finite(opt_.arena()), kept_checkpoint(epoch)));
       if (opts_.on_step) opts_.on_step(StepEvent{epoch, step_, lv});
       ++step_;
       ++batches;

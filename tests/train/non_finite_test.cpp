@@ -130,3 +130,28 @@ TEST(FiniteCheck, SeesEveryElementOfALargeArena) {
     EXPECT_TRUE(optim::arena_is_finite(arena)) << at;
   }
 }
+
+// The watch trusts its passes only where they covered the arena: two passes over one half add
+// up to the arena's size but leave the other half unchecked (a rule may skip a group), so a NaN
+// there must still be found.
+TEST(FiniteCheck, AWatchChecksWhatItsPassesDidNotCover) {
+  manual_seed(3);
+  nn::Linear a(10, 10);
+  a.finalize();
+  const nn::ParamArena& arena = a.arena();
+  const int64_t half = arena.size() / 2;
+  arena.grads().data<float>()[arena.size() - 1] = std::numeric_limits<float>::quiet_NaN();
+  {
+    optim::FiniteWatch watch(arena);
+    watch.check_block(0, half);
+    watch.check_block(0, half);  // the same half again: as many elements as the arena holds
+    EXPECT_FALSE(watch.finite());
+  }
+  arena.grads().data<float>()[arena.size() - 1] = 0.0f;
+  {
+    optim::FiniteWatch watch(arena);
+    watch.check_block(half, arena.size());
+    watch.check_block(0, half);
+    EXPECT_TRUE(watch.finite());
+  }
+}

@@ -86,4 +86,8 @@ class MetricsWriter {
   std::set<std::string> dropped_;
 };
 
+// The fields of one CSV line as MetricsWriter writes them (RFC 4180: fields may be double-quoted,
+// with "" for a quote); a carriage return outside quotes is dropped.
+std::vector<std::string> split_csv_line(const std::string& line);
+
 }  // namespace momenta::io

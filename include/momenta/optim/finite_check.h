@@ -17,7 +17,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "momenta/nn/arena.h"
 
@@ -57,7 +60,10 @@ class FiniteWatch {
   const nn::ParamArena& arena_;
   FiniteWatch* outer_;
   std::atomic<bool> tripped_{false};
-  std::atomic<int64_t> checked_{0};
+  // The ranges checked, to tell whether they cover the arena: a count would not (a rule may pass
+  // over one part several times and skip another, e.g. a group it leaves unchanged).
+  mutable std::mutex mutex_;
+  mutable std::vector<std::pair<int64_t, int64_t>> checked_;
 };
 
 }  // namespace momenta::optim
