@@ -171,6 +171,11 @@ IdxArray read_idx(const std::string& path, std::optional<uint32_t> expected_magi
                      tname, "), only 0x08 (unsigned byte) is supported");
   const int ndims = head[3];
   check<FormatError>(ndims >= 1, path, ": IDX header declares 0 dimensions, expected at least 1");
+  // Datasets are 1-D (labels) or 3-D (images); 8 leaves room and keeps messages that list the
+  // dimensions short (the byte allows 255; a fuzzed header once made a 1,768-character message).
+  constexpr int kMaxIdxDims = 8;
+  check<FormatError>(ndims <= kMaxIdxDims, path, ": IDX header declares ", ndims, " dimensions, expected at most ",
+                     kMaxIdxDims, "; the header is probably corrupt");
 
   std::vector<unsigned char> dim_bytes(4 * static_cast<size_t>(ndims));
   const size_t got_dims = src.read(dim_bytes.data(), dim_bytes.size());

@@ -3,6 +3,7 @@
 #include <stb/stb_image.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <cctype>
 #include <cmath>
@@ -35,6 +36,8 @@ uint32_t le_u32(const uint8_t* p) {
 
 // stb_image reads past the end of an uncompressed BMP as zeros, so a BMP whose header claims more
 // pixel rows than the file holds would decode as a black image; refuse it by its sizes instead.
+constexpr uint64_t kMaxPixelsPerByte = 4096;
+
 void check_bmp_size(const uint8_t* data, size_t size, const std::string& path) {
   if (size < 34 || data[0] != 'B' || data[1] != 'M') return;
   const uint32_t header_size = le_u32(data + 14);
@@ -59,8 +62,12 @@ void check_bmp_size(const uint8_t* data, size_t size, const std::string& path) {
 // walked and such a table is refused before stb sees the file. Entropy-coded data after a scan
 // (SOS) is skipped to the next marker, so the DHTs of progressive JPEGs between scans are checked too.
 void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::string& path) {
-  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return;
-  size_t i = 2;
+  // stb takes a marker as 0xFF, any number of 0xFF fill bytes, then the code: so does this walk.
+  size_t i = 0;
+  while (i < size && data[i] == 0xFF) ++i;
+  if (i == 0 || i >= size || data[i] != 0xD8) return;  // not a JPEG (no SOI)
+  ++i;
+  const auto byte = [&](size_t at) -> size_t { return at < size ? data[at] : 0; };  // stb reads 0 past the end
   while (i + 1 < size) {
     if (data[i] != 0xFF) {  // entropy-coded data after a scan: find the next marker
       ++i;
@@ -72,20 +79,38 @@ void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::stri
       continue;
     }
     if (marker == 0xD9) return;  // end of image
-    if (i + 3 >= size) return;   // truncated: stb reports it
-    const size_t length = (size_t{data[i + 2]} << 8) | data[i + 3];
-    if (length < 2) return;  // stb reports a bad length
-    const size_t end = std::min(size, i + 2 + length);
+    const int64_t length = static_cast<int64_t>((byte(i + 2) << 8) | byte(i + 3));
     if (marker == 0xC4) {
-      for (size_t t = i + 4; t + 17 <= end;) {
+      // As stb reads a DHT segment: tables while the declared length lasts, even past the file's end.
+      size_t t = i + 4;
+      for (int64_t left = length - 2; left > 0;) {
         size_t codes = 0;
-        for (size_t k = 0; k < 16; ++k) codes += data[t + 1 + k];
+        for (size_t k = 0; k < 16; ++k) codes += byte(t + 1 + k);
         check<FormatError>(codes <= 256, path, ": corrupt JPEG: a Huffman table (DHT) lists ", codes,
                            " codes, more than the 256 a table can hold");
         t += 17 + codes;
+        left -= static_cast<int64_t>(17 + codes);
       }
     }
-    i = end;
+    if (length < 2) return;  // stb reports a bad length
+    i += 2 + static_cast<size_t>(length);
+  }
+}
+
+// stb concatenates a PNG's IDAT chunks with realloc sized by each chunk's length field before it
+// reads the bytes, so a 243-byte file claiming a 2 GB chunk made a 2 GB allocation (found by
+// fuzz/image_fuzz.cpp). Every chunk up to IEND must lie inside the file.
+void check_png_chunks(const uint8_t* data, size_t size, const std::string& path) {
+  static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (size < 8 || std::memcmp(data, kSignature, 8) != 0) return;
+  for (size_t at = 8; at + 8 <= size;) {
+    const uint64_t length = (uint64_t{data[at]} << 24) | (uint64_t{data[at + 1]} << 16) |
+                            (uint64_t{data[at + 2]} << 8) | uint64_t{data[at + 3]};
+    const std::string type(reinterpret_cast<const char*>(data + at + 4), 4);
+    check<FormatError>(at + 12 + length <= size, path, ": truncated PNG: chunk '", excerpt(type), "' at byte ", at,
+                       " claims ", length, " bytes, the file holds ", size);
+    if (type == "IEND") return;
+    at += 12 + static_cast<size_t>(length);
   }
 }
 
@@ -197,6 +222,14 @@ std::vector<uint8_t> decode_image(const uint8_t* data, size_t size, const std::s
                      path, ": the image header claims ", w, "x", h, " pixels, more than the ", kMaxDecodeSide,
                      "x", kMaxDecodeSide, " this reader decodes (a corrupt or hostile header?)");
   check_bmp_size(data, size, path);
+  check_png_chunks(data, size, path);
+  // No format stb reads packs more than a few thousand pixels into one byte (deflate's limit is
+  // about 1032:1, a GIF's 12-bit codes about 2730:1), so a header claiming more is a truncated or
+  // hostile file whose missing pixels stb would fill with zeros (a 372-byte file once decoded to
+  // tens of millions of pixels).
+  check<FormatError>(static_cast<uint64_t>(w) * static_cast<uint64_t>(h) <= uint64_t{kMaxPixelsPerByte} * size, path,
+                     ": the image header claims ", w, "x", h, " pixels, more than ", kMaxPixelsPerByte,
+                     " per byte of its ", size, "-byte file (truncated or corrupt)");
   stbi_uc* pixels = stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &stored_channels,
                                           static_cast<int>(channels));
   if (pixels == nullptr) {

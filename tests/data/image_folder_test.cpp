@@ -163,12 +163,12 @@ TEST_F(ImageFolderTest, SplitsShareTheTrainingClasses) {
 TEST_F(ImageFolderTest, UndecodableImageNamesTheFile) {
   write_png("a/good.png", 4, 4, 3, 1);
   write_bytes(path("b/broken.png"), random_bytes(200, 2));
-  const auto expect_named = [&](const std::string& file) {
+  const auto expect_named = [&](const std::string& file, const std::string& what = ": cannot decode image") {
     try {
       load_image_folder(root(), options(4, 4, 3));
       FAIL() << "expected FormatError for " << file;
     } catch (const FormatError& e) {
-      EXPECT_NE(std::string(e.what()).find(path(file) + ": cannot decode image"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path(file) + what), std::string::npos) << e.what();
     }
   };
   expect_named("b/broken.png");
@@ -182,7 +182,7 @@ TEST_F(ImageFolderTest, UndecodableImageNamesTheFile) {
   Bytes png = read_bytes(path("b/whole.png"));
   png.resize(png.size() / 2);
   write_bytes(path("b/half.png"), png);
-  expect_named("b/half.png");
+  expect_named("b/half.png", ": truncated PNG: chunk 'IDAT'");  // found before stb allocates for it
   // An empty file.
   std::filesystem::remove(path("b/half.png"));
   write_bytes(path("b/empty.jpg"), {});
