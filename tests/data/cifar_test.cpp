@@ -136,7 +136,7 @@ TEST_F(CifarTest, TruncatedFileNamesTheFile) {
   std::vector<int64_t> labels;
   write_cifar10("", 2, pixels, labels);
   Bytes cut = read_bytes(path("data_batch_3.bin"));
-  cut.resize(cut.size() - 100);
+  cut.erase(cut.end() - 100, cut.end());  // (not resize: GCC 12 with ASan at -O1 warns about the growing branch)
   write_bytes(path("data_batch_3.bin"), cut);
   try {
     load_cifar(dir_.string(), "cifar10", true);
