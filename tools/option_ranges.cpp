@@ -43,23 +43,20 @@ CLI::Validator range_check(NumberKind kind, const Range& r, const std::string& h
     }
     const char* first = text.c_str();
     const char* last = first + text.size();
-    if (kind == NumberKind::kUnsigned) {
-      if (text.front() == '-') return shown(text) + " is negative: " + expected;
-      unsigned long long v = 0;
+    // A decimal whole number of the variable's signedness, rewritten canonically.
+    const auto whole = [&](auto v) -> std::string {
       const auto res = std::from_chars(first, last, v);
       if (res.ec == std::errc::result_out_of_range) return shown(text) + " is out of range: " + expected;
       if (res.ec != std::errc() || res.ptr != last) return shown(text) + " is not a whole number: " + expected;
       if (!in_range(static_cast<double>(v))) return shown(text) + " is out of range: " + expected;
       text = std::to_string(v);
       return {};
+    };
+    if (kind == NumberKind::kUnsigned) {
+      if (text.front() == '-') return shown(text) + " is negative: " + expected;
+      return whole(0ULL);
     }
-    long long v = 0;
-    const auto res = std::from_chars(first, last, v);
-    if (res.ec == std::errc::result_out_of_range) return shown(text) + " is out of range: " + expected;
-    if (res.ec != std::errc() || res.ptr != last) return shown(text) + " is not a whole number: " + expected;
-    if (!in_range(static_cast<double>(v))) return shown(text) + " is out of range: " + expected;
-    text = std::to_string(v);
-    return {};
+    return whole(0LL);
   };
   return CLI::Validator(check, "in " + interval);
 }
