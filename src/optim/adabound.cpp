@@ -67,8 +67,10 @@ class AdaBound final : public Optimizer {
       T* mp = flat<T>(m);
       T* vp = flat<T>(v);
       T* xp = vmax.defined() ? flat<T>(vmax) : nullptr;
-      for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) kernels::adabound_update(pp[i], gp[i], mp[i], vp[i], xp ? xp + i : nullptr, h);
+      for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e, FiniteWatch* w) {
+        element_loop(w, pp, gp, b, e, [&](int64_t i) {
+          kernels::adabound_update(pp[i], gp[i], mp[i], vp[i], xp ? xp + i : nullptr, h);
+        });
       });
     });
   }

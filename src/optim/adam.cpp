@@ -12,9 +12,10 @@ namespace {
 // nothing aliases, so the loop vectorises.
 template <class T, bool kAmsgrad>
 void adam_range(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
-                const kernels::AdamParams<T>& params, int64_t begin, int64_t end) {
+                const kernels::AdamParams<T>& params, int64_t begin, int64_t end, FiniteWatch* watch) {
   const kernels::AdamParams<T> h = params;
-  for (int64_t i = begin; i < end; ++i) kernels::adam_update(p[i], g[i], m[i], v[i], kAmsgrad ? vmax + i : nullptr, h);
+  element_loop(watch, p, g, begin, end,
+               [&](int64_t i) { kernels::adam_update(p[i], g[i], m[i], v[i], kAmsgrad ? vmax + i : nullptr, h); });
 }
 
 class Adam final : public Optimizer {
@@ -49,11 +50,11 @@ class Adam final : public Optimizer {
       T* mp = flat<T>(m);
       T* vp = flat<T>(v);
       T* xp = vmax.defined() ? flat<T>(vmax) : nullptr;
-      for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) {
+      for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, FiniteWatch* w) {
         if (xp != nullptr) {
-          adam_range<T, true>(pp, gp, mp, vp, xp, h, b, e);
+          adam_range<T, true>(pp, gp, mp, vp, xp, h, b, e, w);
         } else {
-          adam_range<T, false>(pp, gp, mp, vp, xp, h, b, e);
+          adam_range<T, false>(pp, gp, mp, vp, xp, h, b, e, w);
         }
       });
     });

@@ -37,7 +37,10 @@ Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t en
   FiniteWatch* watch = FiniteWatch::active_for(arena_tensor.raw_data());
   if (blocks == 1) {
     body(begin, end, total);
-    if (watch != nullptr) watch->check_block(begin, end);
+    if (watch != nullptr) {
+      watch->check_block(begin, end);
+      watch->mark_checked(begin, end);
+    }
     return total;
   }
   std::vector<Sums<K>> partial(static_cast<size_t>(blocks));
@@ -49,6 +52,7 @@ Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t en
       if (watch != nullptr) watch->check_block(lo, std::min(lo + kReduceBlock, end));
       partial[static_cast<size_t>(k)] = acc;
     }
+    if (watch != nullptr) watch->mark_checked(begin + b * kReduceBlock, std::min(begin + e * kReduceBlock, end));
   });
   for (const auto& acc : partial)
     for (int j = 0; j < K; ++j) total[j] += acc[j];

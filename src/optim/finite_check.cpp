@@ -11,21 +11,13 @@
 namespace momenta::optim {
 namespace {
 
-constexpr int kLanes = 16;
 constexpr int64_t kBlock = 1 << 16;
 
-// x - x is 0 for a finite x and NaN for NaN or +-Inf; a lane sum of them is NaN exactly when one
-// is non-finite, and the loop vectorises without reassociating anything.
 template <class T>
 bool range_finite(const T* __restrict p, const T* __restrict g, int64_t n) {
-  T acc[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) acc[l] += (p[i + l] - p[i + l]) + (g[i + l] - g[i + l]);
-  T s = 0;
-  for (; i < n; ++i) s += (p[i] - p[i]) + (g[i] - g[i]);
-  for (int l = 0; l < kLanes; ++l) s += acc[l];
-  return s == T(0);
+  decltype(nonfinite_bits(T(0))) bad = 0;
+  for (int64_t i = 0; i < n; ++i) bad |= nonfinite_bits(p[i]) | nonfinite_bits(g[i]);
+  return bad == 0;
 }
 
 template <class T>
@@ -104,15 +96,16 @@ void FiniteWatch::check_block(int64_t begin, int64_t end) {
     using T = decltype(tag);
     ok = range_finite<T>(arena_.params().data<T>() + begin, arena_.grads().data<T>() + begin, end - begin);
   });
-  if (!ok) tripped_.store(true, std::memory_order_relaxed);
-  const std::lock_guard<std::mutex> lock(mutex_);  // once per block of kBlock elements: cheap
+  if (!ok) trip();
+}
+
+void FiniteWatch::mark_checked(int64_t begin, int64_t end) {
+  if (end <= begin) return;
+  const std::lock_guard<std::mutex> lock(mutex_);  // once per thread and pass
   checked_.emplace_back(begin, end);
 }
 
-bool FiniteWatch::finite() const {
-  // A block may have held a transient value that a later pass overwrote: confirm a trip.
-  if (tripped_.load()) return arena_is_finite(arena_);
-  // Elements no pass checked (a rule updating outside the traversal helpers): check them all.
+bool FiniteWatch::covered() const {
   const std::lock_guard<std::mutex> lock(mutex_);
   std::sort(checked_.begin(), checked_.end());
   int64_t covered = 0;  // [0, covered) is checked
@@ -120,7 +113,14 @@ bool FiniteWatch::finite() const {
     if (b > covered) break;
     covered = std::max(covered, e);
   }
-  return covered >= arena_.size() || arena_is_finite(arena_);
+  return covered >= arena_.size();
+}
+
+bool FiniteWatch::finite() const {
+  // A block may have held a transient value that a later pass overwrote: confirm a trip.
+  if (tripped_.load()) return arena_is_finite(arena_);
+  // Elements no pass checked (a rule updating outside the traversal helpers): check them all.
+  return covered() || arena_is_finite(arena_);
 }
 
 void check_arena_finite(const nn::ParamArena& arena, int64_t step) {

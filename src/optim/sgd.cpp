@@ -9,13 +9,13 @@ namespace {
 // The loop half of the fused update; local copies and restrict pointers let it vectorise.
 template <class T>
 void sgd_range(T* __restrict p, const T* __restrict g, T* __restrict buf, const kernels::SgdParams<T>& params,
-               int64_t begin, int64_t end) {
+               int64_t begin, int64_t end, FiniteWatch* watch) {
   const kernels::SgdParams<T> h = params;
   if (buf == nullptr) {
     T unused = T(0);
-    for (int64_t i = begin; i < end; ++i) kernels::sgd_update(p[i], g[i], unused, h);
+    element_loop(watch, p, g, begin, end, [&](int64_t i) { kernels::sgd_update(p[i], g[i], unused, h); });
   } else {
-    for (int64_t i = begin; i < end; ++i) kernels::sgd_update(p[i], g[i], buf[i], h);
+    element_loop(watch, p, g, begin, end, [&](int64_t i) { kernels::sgd_update(p[i], g[i], buf[i], h); });
   }
 }
 
@@ -46,7 +46,8 @@ class Sgd final : public Optimizer {
       T* pp = flat<T>(p);
       const T* gp = flat<T>(gr);
       T* bp = buf.defined() ? flat<T>(buf) : nullptr;
-      for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) { sgd_range<T>(pp, gp, bp, h, b, e); });
+      for_arena_range(p, g.begin, g.end, name_,
+                      [&](int64_t b, int64_t e, FiniteWatch* w) { sgd_range<T>(pp, gp, bp, h, b, e, w); });
     });
   }
 

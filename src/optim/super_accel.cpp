@@ -113,8 +113,8 @@ class SuperAccel final : public Optimizer {
         case Kind::kMomentum: {
           const kernels::SuperAccelParams<T> h{static_cast<T>(lr), static_cast<T>(hp(g, "momentum")),
                                                static_cast<T>(sigma), static_cast<T>(sigma_prev)};
-          for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) kernels::super_accel_update(pp[i], gp[i], velp[i], h);
+          for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, FiniteWatch* w) {
+            element_loop(w, pp, gp, b, e, [&](int64_t i) { kernels::super_accel_update(pp[i], gp[i], velp[i], h); });
           });
           break;
         }
@@ -123,8 +123,10 @@ class SuperAccel final : public Optimizer {
                                                       static_cast<T>(hp(g, "beta2")), static_cast<T>(hp(g, "eps")),
                                                       static_cast<T>(sigma), static_cast<T>(sigma_prev)};
           T* rp = flat<T>(r);
-          for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) kernels::rmsprop_super_accel_update(pp[i], gp[i], velp[i], rp[i], h);
+          for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, FiniteWatch* w) {
+            element_loop(w, pp, gp, b, e, [&](int64_t i) {
+              kernels::rmsprop_super_accel_update(pp[i], gp[i], velp[i], rp[i], h);
+            });
           });
           break;
         }
@@ -138,8 +140,10 @@ class SuperAccel final : public Optimizer {
               static_cast<T>(sigma_prev)};
           T* mp = flat<T>(m);
           T* vp = flat<T>(v);
-          for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) kernels::adam_super_accel_update(pp[i], gp[i], mp[i], vp[i], velp[i], h);
+          for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, FiniteWatch* w) {
+            element_loop(w, pp, gp, b, e, [&](int64_t i) {
+              kernels::adam_super_accel_update(pp[i], gp[i], mp[i], vp[i], velp[i], h);
+            });
           });
           break;
         }

@@ -33,7 +33,8 @@ class Ema final : public Averager {
       T* ap = flat<T>(avg_);
       const T* wp = flat<T>(p);
       const T d = static_cast<T>(hp("decay"));
-      for_arena_range(p, 0, arena().size(), name(), [&](int64_t b, int64_t e) { ema_range<T>(ap, wp, d, b, e); });
+      for_arena_range(p, 0, arena().size(), name(),
+                      [&](int64_t b, int64_t e, FiniteWatch*) { ema_range<T>(ap, wp, d, b, e); });
     });
   }
 
@@ -89,7 +90,8 @@ class Swa final : public Averager {
       T* ap = flat<T>(avg_);
       const T* wp = flat<T>(p);
       const T n1 = static_cast<T>(n_ + 1);
-      for_arena_range(p, 0, arena().size(), name(), [&](int64_t b, int64_t e) { swa_range<T>(ap, wp, n1, first, b, e); });
+      for_arena_range(p, 0, arena().size(), name(),
+                      [&](int64_t b, int64_t e, FiniteWatch*) { swa_range<T>(ap, wp, n1, first, b, e); });
     });
     ++n_;
   }
@@ -106,12 +108,15 @@ class Swa final : public Averager {
 
 template <class T>
 void belay_range(T* __restrict w1, const T* __restrict w1_prev, T* __restrict w2, T* __restrict v1,
-                 T* __restrict v2, const kernels::BelayParams<T>& params, int64_t begin, int64_t end) {
+                 T* __restrict v2, const kernels::BelayParams<T>& params, int64_t begin, int64_t end, FiniteWatch* watch) {
   const kernels::BelayParams<T> h = params;
+  // BELAY pulls the model weights w1: they are checked again (the gradients were, by the rule).
   if (v1 == nullptr) {
-    for (int64_t i = begin; i < end; ++i) kernels::belay_update(w1[i], w1_prev[i], w2[i], h);
+    element_loop(watch, w1, static_cast<const T*>(nullptr), begin, end,
+                 [&](int64_t i) { kernels::belay_update(w1[i], w1_prev[i], w2[i], h); });
   } else {
-    for (int64_t i = begin; i < end; ++i) kernels::belay_update_damped(w1[i], w1_prev[i], w2[i], v1[i], v2[i], h);
+    element_loop(watch, w1, static_cast<const T*>(nullptr), begin, end,
+                 [&](int64_t i) { kernels::belay_update_damped(w1[i], w1_prev[i], w2[i], v1[i], v2[i], h); });
   }
 }
 
@@ -160,7 +165,7 @@ class Belay final : public Averager {
       T* v1 = damped_ ? flat<T>(v1_) : nullptr;
       T* v2 = damped_ ? flat<T>(v2_) : nullptr;
       for_arena_range(p, 0, arena().size(), name(),
-                      [&](int64_t b, int64_t e) { belay_range<T>(w1, prev, w2, v1, v2, h, b, e); });
+                      [&](int64_t b, int64_t e, FiniteWatch* w) { belay_range<T>(w1, prev, w2, v1, v2, h, b, e, w); });
     });
   }
 

@@ -43,12 +43,12 @@ class Yogi final : public Optimizer {
       T* vp = flat<T>(v);
       if (g.t == 1) {
         const T init_t = static_cast<T>(init);
-        for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e) {
+        for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e, FiniteWatch*) {
           for (int64_t i = b; i < e; ++i) mp[i] = vp[i] = init_t;
         });
       }
-      for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) kernels::yogi_update(pp[i], gp[i], mp[i], vp[i], h);
+      for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e, FiniteWatch* w) {
+        element_loop(w, pp, gp, b, e, [&](int64_t i) { kernels::yogi_update(pp[i], gp[i], mp[i], vp[i], h); });
       });
     });
   }
