@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "momenta/analysis/momentum_theory.h"
 #include "momenta/analysis/trajectory_stats.h"
 #include "tools/experiments/common.h"
 #include "tools/experiments/report.h"
@@ -228,10 +229,12 @@ Outcome run_superacc_rmsprop(const Experiment& e, const Options& o) {
     }
     sstar.push_back(best_s);
     if (eta >= 0.01 - 1e-12) sstar_ok = sstar_ok && best_s > 1.0;
-    qrows.push_back({fmt_num(eta, 3), fmt_num(best_s), fmt_num(best, 4)});
+    qrows.push_back({fmt_num(eta, 3), fmt_num(best_s), fmt_num(best, 4), fmt_num(analysis::sigma_star_exact(eta, kMu), 4)});
   }
   rep.csv("fig7_relaxation_time.csv", {"eta", "sigma", "T_fit"}, qcsv);
-  rep.table({"eta", "sigma* (smallest fitted T)", "T there"}, qrows);
+  rep.table({"eta", "sigma* (smallest fitted T)", "T there", "without RMSProp: exact sigma* at k eta = eta (Sec. 2)"}, qrows);
+  rep.text("l.321 calls this \"very similar to the non-adaptive case\"; the last column is that case's critical sigma for "
+           "comparison (negative where super-acceleration does not help, k eta < 0.0026).");
   rep.figure("fig7b_sigma_star.svg", "Fig. 7(b): optimal sigma of RMSProp with super-acceleration against eta (k = 1).",
              io::render_line_plot({"RMSProp-SA: sigma* against eta", {"eta", true}, {"sigma*"}, {dots("sigma*", etas, sstar)}}));
 
