@@ -183,4 +183,28 @@ TEST_F(BelayEcdQuick, BelayTrajectoriesUseAppendixC2) {
     EXPECT_NE(rep.find(row), std::string::npos) << row << "\n" << rep;
 }
 
+TEST_F(BelayEcdQuick, BelayRobustnessIsRosenbrockOnly) {
+  const auto r = momenta::testing::run_cli("reproduce belay-robustness --quick --out " + root_.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(root_ / "heatmap_rosenbrock_belay.svg"));
+  EXPECT_FALSE(fs::exists(root_ / "heatmap_beale_shifted.svg"));
+  const std::string rep = slurp(root_ / "report.md");
+  EXPECT_NE(rep.find("l.130"), std::string::npos);
+  EXPECT_NE(rep.find("weight on the OLD average"), std::string::npos);  // the alpha reading is stated
+  // The verdict is the three rules of l.132; BELAY against EMA is not one of them.
+  EXPECT_NE(rep.find("(a) Adam more stable than SGD: "), std::string::npos);
+  EXPECT_EQ(rep.find("at least as many learning rates as its base optimizer and EMA"), std::string::npos);
+}
+
+TEST_F(BelayEcdQuick, EcdSyntheticRunsBothAckleysWithTheTextRanges) {
+  const auto r = momenta::testing::run_cli("reproduce ecd-synthetic --quick --out " + root_.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string rep = slurp(root_ / "report.md");
+  for (const char* s : {"| Ackley, eq. 29 (b = 0.2) | ECDSep |", "| Ackley, notebook (b = 0.02) | Adam |",
+                        "| Zakharov n=10 | BBI |", "lr (1e-2, 1e4)", "eta (1, 10)", "l.412", "l.420", "l.211",
+                        "De Luca, Gatti & Silverstein"})
+    EXPECT_NE(rep.find(s), std::string::npos) << s;
+  EXPECT_EQ(rep.find("| Ackley, eq. 29 (b = 0.2) | BBI |"), std::string::npos);  // BBI only on Zakharov (l.211)
+}
+
 }  // namespace
