@@ -70,8 +70,8 @@ Objective build(const std::string& name, int64_t n, const Args& a) {
     return [](const Tensor& p) { return beale_at(p.slice(0, 0, 1), p.slice(0, 1, 2)); };
   }
   if (name == "beale_shifted") {
-    // ASSUMPTION (the BELAY paper's definition could not be retrieved): Beale moved so that its
-    // minimum (3, 0.5) sits at the origin, like the paper's Rosenbrock variant.
+    // BELAY paper (Patsenker, Li & Kluger) App. C.1: Beale(x + 3, y + 0.5), the minimum (3, 0.5)
+    // moved to the origin.
     const double sx = s("sx"), sy = s("sy");
     return [sx, sy](const Tensor& p) { return beale_at(p.slice(0, 0, 1) + sx, p.slice(0, 1, 2) + sy); };
   }
@@ -92,7 +92,8 @@ Objective build(const std::string& name, int64_t n, const Args& a) {
   if (name == "ackley_reg") {
     // ECDSep paper (De Luca, Gatti & Silverstein 2023) eq. 29, taken from the authors' code
     // gbdl/ECDSep ECDSep_ackley.ipynb: -a exp(-b sqrt(|x|^2/n)) - exp(sum cos(c x_i)/n) + a + e
-    // + reg |x|^8, with b = 0.02 as in that code (the textbook Ackley has b = 0.2).
+    // + reg |x|^8, with b = 0.02 as in that code; the paper's eq. 29 and the textbook Ackley have
+    // b = 0.2.
     const double ca = s("a"), cb = s("b"), cc = s("c"), reg = s("reg");
     const double inv_n = 1.0 / static_cast<double>(n);
     return [ca, cb, cc, reg, inv_n](const Tensor& p) {
@@ -154,14 +155,14 @@ const std::vector<TestFunctionInfo>& test_functions() {
       {"beale", "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2", "Beale 1958; minimum 0 at (3, 0.5)", 2, 2,
        {}},
       {"beale_shifted", "beale(x + sx, y + sy)",
-       "BELAY paper's shifted Beale; ASSUMED shift (3, 0.5) so the minimum is at the origin (paper not retrieved)", 2, 2,
+       "BELAY paper App. C.1's shifted Beale: shift (3, 0.5), minimum at the origin", 2, 2,
        {{"sx", {3.0}, false, "shift of x"}, {"sy", {0.5}, false, "shift of y"}}},
       {"quadratic", "0.5 sum_i k_i x_i^2", "separable quadratic; golden 'quadratic10' with its k", 1, -1,
        {{"k", {1.0}, true, "curvatures: one value, or one per dimension"}}},
       {"zakharov", "sum x_i^2 + (sum 0.5 i x_i)^2 + (sum 0.5 i x_i)^4", "Zakharov; as in gbdl/ECDSep ECDSep_zakharov.ipynb", 1,
        -1, {}},
       {"ackley_reg", "-a exp(-b sqrt(|x|^2/n)) - exp(sum cos(c x_i)/n) + a + e + reg |x|^8",
-       "ECDSep paper eq. 29 (Ackley + regulariser), as in gbdl/ECDSep ECDSep_ackley.ipynb (b = 0.02 there)", 1, -1,
+       "ECDSep paper eq. 29 (Ackley + regulariser; b = 0.2 in the text, 0.02 in gbdl/ECDSep ECDSep_ackley.ipynb)", 1, -1,
        {{"a", {20.0}, false, "depth"},
         {"b", {0.02}, false, "radial decay (textbook Ackley: 0.2)"},
         {"c", {2.0 * std::numbers::pi}, false, "ripple frequency"},
