@@ -124,9 +124,11 @@ TEST_F(ReproduceAllQuick, EveryExperimentWritesAParsableReport) {
 
 TEST_F(ReproduceAllQuick, ClosedFormChecksHoldEvenInQuickRuns) {
   ASSERT_EQ(result_.code, 0) << result_.output;
-  // These two verdicts depend only on exact closed forms, so they must hold at any run size.
-  for (const char* name : {"momentum-quadratic", "superacc-quadratic"})
-    EXPECT_NE(slurp(root_ / name / "report.md").find("**Verdict:** the claim held."), std::string::npos) << name;
+  // These verdicts depend only on exact closed forms, so they are the same at any run size.
+  // momentum-quadratic holds in part: the lecture's "1/k" on its worst function (003, l.383) is
+  // 1/(2(k+1)) (tests/tools/reproduce_adaimom_test.cpp).
+  EXPECT_NE(slurp(root_ / "superacc-quadratic" / "report.md").find("**Verdict:** the claim held."), std::string::npos);
+  EXPECT_NE(slurp(root_ / "momentum-quadratic" / "report.md").find("**Verdict:** the claim held in part."), std::string::npos);
 }
 
 TEST(ReproduceCli, Errors) {
