@@ -72,8 +72,44 @@ TEST(EscapeRate, RejectsTooFewOrBadTimes) {
   }
 }
 
+TEST(PowerLaw, RecoversAnExactExponentAndItsChiSquare) {
+  // y = 1 + 2/k exactly: p = 1, chi^2 = 0, and the interval is tight around 1.
+  const PowerFit f = fit_power_law({1, 2, 4}, {3, 2, 1.5}, {0.1, 0.1, 0.2});
+  EXPECT_NEAR(f.p, 1.0, 1e-12);
+  EXPECT_NEAR(f.chi2, 0.0, 1e-20);
+  EXPECT_NEAR(f.a, 1.0, 1e-12);
+  EXPECT_NEAR(f.b, 2.0, 1e-12);
+  EXPECT_LE(f.lo, 1.0);
+  EXPECT_GE(f.hi, 1.0);
+  // With p fixed to 1/2: weighted least squares of y on k^-1/2, computed by hand (weights
+  // 100, 100, 25): a = -0.2037178, b = 3.1839657, chi^2 = 0.5785269.
+  EXPECT_NEAR(f.chi2_at(0.5), 0.578526885590864, 1e-12);
+  // chi^2(1/2) - chi^2(1) = 0.58 < 3.84, so p = 1/2 is inside the interval; with sigma ten times
+  // smaller the difference is 57.9 and it is outside.
+  EXPECT_LE(f.lo, 0.5);
+  const PowerFit g = fit_power_law({1, 2, 4}, {3, 2, 1.5}, {0.01, 0.01, 0.02});
+  EXPECT_GT(g.lo, 0.5);
+  EXPECT_LT(g.hi, 1.5);
+}
+
+TEST(PowerLaw, FindsAFractionalExponentAmongSevenPoints) {
+  std::vector<double> k{1, 1.25, 1.5, 1.75, 2, 2.5, 3}, y, sd(7, 0.1);
+  for (double x : k) y.push_back(2 + 5 * std::pow(x, -0.7));
+  const PowerFit f = fit_power_law(k, y, sd);
+  EXPECT_NEAR(f.p, 0.7, 1e-9);
+  EXPECT_LT(f.lo, 0.7);
+  EXPECT_GT(f.hi, 0.7);
+  // Ten times more precise points exclude both p = 1/2 and p = 1.
+  const PowerFit g = fit_power_law(k, y, std::vector<double>(7, 0.01));
+  EXPECT_GT(g.lo, 0.5);
+  EXPECT_LT(g.hi, 1.0);
+  EXPECT_LT(g.hi - g.lo, f.hi - f.lo);
+  EXPECT_THROW(fit_power_law({1, 2}, {1, 2}, {1, 1}), momenta::ValueError);
+  EXPECT_THROW(fit_power_law({1, 2, 0}, {1, 2, 3}, {1, 1, 1}), momenta::ValueError);
+}
+
 TEST(SmoothedStyblinskiTang, MinimaAndTheTwoValleyLimit) {
-  // var = 0: ST's own global minimum (Adai paper, l.1746).
+  // var = 0: ST's own global minimum (Adai paper, 002, l.1739-1740).
   EXPECT_NEAR(smoothed_st_min(0.0), -2.903534, 1e-6);
   // The gradient is the derivative of E ST(y - x) = ST(y) + 3 var y^2 (+ const): check by a
   // central difference of ST(y) + 3 var y^2.

@@ -34,7 +34,7 @@ class ReproduceAdaiMomentum : public momenta::data::testing::TempDirTest {
 
 TEST_F(ReproduceAdaiMomentum, AdaiEscapeFollowsAppendixE) {
   const std::string rep = report("adai-escape");
-  for (const char* s : {"002, l.1727-1759", "l.1736", "N(0, 4I)", "minibatches of 10", "Adai 1e-3", "lr 1e-4 with beta 0.9",
+  for (const char* s : {"002, l.1710-1759", "l.1717", "N(0, 4I)", "minibatches of 10", "Adai 1e-3", "lr 1e-4 with beta 0.9",
                         "Adam 0.03", "-2.903534/sqrt(k)", "0.156731/sqrt(k)", "eq. 119", "eq. 120", "l.751-755",
                         "## Choices", "--quick: 8 runs"})
     EXPECT_NE(rep.find(s), std::string::npos) << s;

@@ -1,16 +1,16 @@
 // adai-escape (Xie et al. 2022, Adaptive Inertia; paper file 002): the mean escape time from a
 // valley of the 10-D Styblinski-Tang loss against its sharpness k, for Adai, SGD with momentum
-// and Adam (Sec. 6 l.747-774, Fig. 6 l.751-755, App. E l.1727-1759).
+// and Adam (Sec. 6 l.747-774, Fig. 6 l.751-755, App. E l.1710-1759).
 //
-// NOTE [escape protocol] As App. E writes it: 50,000 samples x ~ N(0, 4I) in R^10 (l.1736,
-// l.1745), per-sample loss f(sqrt(k) theta - x) with f the Styblinski-Tang function (l.1744-1745
-// with the sharpness rescaling of l.761-765), minibatches of 10 (l.1738), no weight decay, lr
-// 1e-3 Adai, 1e-4 Momentum (beta 0.9), 0.03 Adam (l.1738-1739), start theta_i =
+// NOTE [escape protocol] As App. E writes it: 50,000 samples x ~ N(0, 4I) in R^10 (l.1717,
+// l.1739), per-sample loss f(sqrt(k) theta - x) with f the Styblinski-Tang function (l.1736-1737
+// with the sharpness rescaling of l.761-766), minibatches of 10 (l.1719), no weight decay, lr
+// 1e-3 Adai, 1e-4 Momentum (beta 0.9), 0.03 Adam (l.1719-1720), start theta_i =
 // -2.903534/sqrt(k) (ST's global minimum), escaped at the first iteration where some theta_i
-// reaches the boundary 0.156731/sqrt(k) (ST's saddle, l.1747-1750), 100 runs per point and the
+// reaches the boundary 0.156731/sqrt(k) (ST's saddle, l.1739-1743), 100 runs per point and the
 // escape rate with its 95% interval by eqs. 119-120 (analysis/escape_rate.h). The data enter as
 // sqrt(k) theta - x, so the loss at sharpness k is exactly the k = 1 loss at sqrt(k) theta: only
-// the sharpness changes (l.763-765 says the Hessian scales by k).
+// the sharpness changes (l.764-765 says the Hessian scales by k).
 // Each run is its own 10-element arena through the registered rules (Adai's inertia uses the
 // mean of v_hat over the arena, so runs cannot share one); the gradient is written by hand.
 #include <algorithm>
@@ -119,29 +119,35 @@ Outcome run(const Experiment& e, const Options& o) {
   };
   const std::vector<double> data = make_data(o.seed);
 
-  rep.protocol("NOTE [escape protocol] in tools/experiments/adai.cpp, following App. E (002, l.1727-1759): 50,000 samples "
-               "x ~ N(0, 4I) in R^10 (l.1736, l.1745), per-sample loss f(sqrt(k) theta - x) with f(y) = sum_i (y_i^4 - 16 "
-               "y_i^2 + 5 y_i)/2 (10-D Styblinski-Tang, l.1744; sharpness by sqrt(k), l.761-765), minibatches of 10 and no "
-               "weight decay (l.1738), start theta_i = -2.903534/sqrt(k) and boundary 0.156731/sqrt(k) (l.1747-1750).");
-  rep.protocol("Learning rates as l.1738-1739: Adai 1e-3 (betas 0.1, 0.99, eps 1e-3), Momentum = registered `heavy_ball` "
+  rep.protocol("NOTE [escape protocol] in tools/experiments/adai.cpp, following App. E (002, l.1710-1759): 50,000 samples "
+               "x ~ N(0, 4I) in R^10 (l.1717, l.1739), per-sample loss f(sqrt(k) theta - x) with f(y) = sum_i (y_i^4 - 16 "
+               "y_i^2 + 5 y_i)/2 (10-D Styblinski-Tang, l.1736-1737; sharpness by sqrt(k), l.761-766), minibatches of 10 and no "
+               "weight decay (l.1719), start theta_i = -2.903534/sqrt(k) and boundary 0.156731/sqrt(k) (l.1739-1743).");
+  rep.protocol("Learning rates as l.1719-1720: Adai 1e-3 (betas 0.1, 0.99, eps 1e-3), Momentum = registered `heavy_ball` "
                "(PyTorch form) lr 1e-4 with beta 0.9, Adam 0.03 (betas 0.9, 0.999, eps 1e-8); the other values are the "
-               "rules' defaults (l.1739 names none). Adai's lr 1e-3 and Momentum's 1e-4/(1 - 0.9) are the same effective step.");
-  rep.protocol(std::to_string(runs) + " runs per (optimizer, k) (l.1751: 100), k in {" + join(ks) + "}, each run at most " +
-               std::to_string(cap) + " iterations; escape rate Gamma_hat = (n - 2)/sum t_i (eq. 119, l.1754) and its 95% "
-               "interval Gamma_hat (1 -+ 1.96/sqrt(n)) (eq. 120, l.1756-1758); the figure plots -log Gamma_hat as Fig. 6 does.");
+               "rules' defaults (l.1719-1720 name none). Adai's lr 1e-3 and Momentum's 1e-4/(1 - 0.9) are the same effective step.");
+  rep.protocol(std::to_string(runs) + " runs per (optimizer, k) (l.1748: 100), k in {" + join(ks) + "}, each run at most " +
+               std::to_string(cap) + " iterations; escape rate Gamma_hat = (n - 2)/sum t_i (eq. 119, l.1752-1754) and its 95% "
+               "interval Gamma_hat (1 -+ 1.96/sqrt(n)) (eq. 120, l.1755-1759); the figure plots -log Gamma_hat as Fig. 6 does.");
   if (o.size == Size::kQuick)
     rep.protocol("--quick: 8 runs and the four sharpest k only; the default runs the paper's 100 runs.");
 
   const double var_limit = analysis::smoothed_st_two_valley_limit(), y_min = analysis::smoothed_st_min(kDataVar);
-  rep.choice("OCR of the data: l.1736 reads \"z ~ N (0, 47)\" and l.1745 \"x ~ N (0, 41)\"; both are read as N(0, 4I), "
+  rep.choice("OCR of the data: l.1717 reads \"z ~ N (0, 47)\" and l.1739 \"x ~ N (0, 41)\"; both are read as N(0, 4I), "
              "variance 4 per coordinate (standard deviation 2). Taken literally this changes the landscape: averaged over "
              "the data, E f(y - x) = f(y) + 3 var |y|^2 + const, which has a second valley only for var < " +
              fmt_num(var_limit, 4) + " (analysis/escape_rate.h). At var = 4 the training loss has one valley per "
              "coordinate, with its minimum at y = " + fmt_num(y_min, 5) + " (not at ST's -2.903534), and 0.156731 is a "
              "boundary on its rising side, not a saddle. The runs follow the text as written: they roll from the start "
-             "into that valley and the escape time is the first passage over the boundary (still exponential, as l.1752 "
-             "assumes, when it is much longer than the roll-down). A smaller variance that keeps two valleys was not run.");
-  rep.choice("Where the data enter: l.1745 writes L(theta) = f(theta - x) and l.763 f(theta) -> f(sqrt(k) theta); we use "
+             "into that valley and the escape time is the first passage over the boundary (still exponential, as l.1749-1750 "
+             "assumes, when it is much longer than the roll-down). This departs from the text's picture of two valleys "
+             "separated by the saddle (l.760, l.1739-1741), which the data variance removes; a variance below the limit, "
+             "which would keep both valleys, was not run.");
+  rep.choice("OCR of eqs. 119-120: l.1752-1754 read as Gamma_hat = (100 - 2)/sum_{i=1}^{100} t_i, and l.1755-1759 (\"1. "
+             "1.\", \"F(l-..) <= F <= F(l+..)\", \"V100\") as Gamma_hat (1 - 1.96/sqrt(100)) <= Gamma <= Gamma_hat (1 + "
+             "1.96/sqrt(100)), the normal approximation; for n = 100 its exact coverage is 94.0% (tests/analysis/"
+             "escape_rate_test.cpp). n is the number of runs actually made.");
+  rep.choice("Where the data enter: l.1737 writes L(theta) = f(theta - x) and l.764 f(theta) -> f(sqrt(k) theta); we use "
              "f(sqrt(k) theta - x), which makes the whole stochastic problem at sharpness k the k = 1 problem at sqrt(k) "
              "theta (f(sqrt(k)(theta - x)) would also widen the data by sqrt(k)).");
   rep.text("What the rescaling implies: with the data entering as sqrt(k) theta - x, a run at sharpness k in y = sqrt(k) "
@@ -152,7 +158,7 @@ Outcome run(const Experiment& e, const Options& o) {
   rep.choice("The k grid is not in the text: k in [1, 3] puts Momentum's mean escape time from about 1e5 iterations (the "
              "most 100 runs afford on 2 cores) down to about 10^2, still longer than the roll-down (tens of iterations); "
              "--full adds k = 0.9, 1.1 and a finer grid. Minibatches: a new random permutation of the 50,000 samples per "
-             "epoch. Escape: some coordinate reaches the boundary (l.1749 bounds every theta_i). A run that has not "
+             "epoch. Escape: some coordinate reaches the boundary (l.1743 bounds every theta_i). A run that has not "
              "escaped by the cap makes its point censored, left out of the fits.");
 
   // ---- measure ----
@@ -185,7 +191,9 @@ Outcome run(const Experiment& e, const Options& o) {
 
   // ---- fits and figures ----
   struct Fits {
-    LinFit inv_k, inv_sqrt_k;
+    LinFit inv_k, inv_sqrt_k;  // unweighted lines, for the figures and the R^2 columns
+    analysis::PowerFit law;    // -log Gamma = a + b k^-p, weighted by eq. 120's intervals
+    analysis::PowerFit law_step;  // the same after taking out a 1/(effective step) prefactor (diagnostic)
     size_t used = 0;
     double span = NAN, span_lo = NAN, span_hi = NAN;  // -log Gamma at the flattest minus at the sharpest k
   };
@@ -199,7 +207,17 @@ Outcome run(const Experiment& e, const Options& o) {
     }
     Fits& f = fits[r];
     f.used = y.size();
-    if (y.size() >= 3) f.inv_k = fit_line(xk, y), f.inv_sqrt_k = fit_line(xs, y);
+    if (y.size() >= 3) {
+      f.inv_k = fit_line(xk, y), f.inv_sqrt_k = fit_line(xs, y);
+      std::vector<double> kk, sd;
+      for (size_t i = 0; i < y.size(); ++i) kk.push_back(1 / xk[i]), sd.push_back((hi[i] - lo[i]) / (2 * 1.96));
+      f.law = analysis::fit_power_law(kk, y, sd);
+      // The effective step is lr k (Momentum, Adai) or lr sqrt(k) (Adam): see the rescaling text.
+      const double step_power = rules[r].optim == "adam" ? 0.5 : 1.0;
+      std::vector<double> ys = y;
+      for (size_t i = 0; i < ys.size(); ++i) ys[i] += step_power * std::log(kk[i]);
+      f.law_step = analysis::fit_power_law(kk, ys, sd);
+    }
     const EscapePoint &flat = pts[r].front(), &sharp = pts[r].back();
     if (flat.censored == 0 && sharp.censored == 0)
       f.span = flat.nlog_rate - sharp.nlog_rate, f.span_lo = flat.nlog_lo - sharp.nlog_hi, f.span_hi = flat.nlog_hi - sharp.nlog_lo;
@@ -226,29 +244,59 @@ Outcome run(const Experiment& e, const Options& o) {
              io::render_line_plot({"Escape: -log(rate) versus 1/sqrt(k)", {"1/sqrt(k)"}, {"-log Gamma_hat (iterations)"}, s2}));
 
   // ---- verdict ----
-  // Fig. 6 (l.751-755): -log Gamma = O(1/k) for Momentum and Adai (the 1/k line fits better than
-  // the 1/sqrt(k) line), O(1/sqrt(k)) fits Adam better; l.773-774: Adam is significantly less
-  // dependent on the sharpness, judged by the change of -log Gamma over the grid with intervals.
+  // Fig. 6 (l.751-755) reads -log Gamma = O(k^-p) off the points: p = 1 for Momentum and Adai,
+  // not 1 but nearer 1/2 for Adam. Judged on the exponent fitted with its 95% interval (from the
+  // intervals of eq. 120): p = 1 inside it for Momentum and Adai; outside it for Adam, whose
+  // chi^2 must be lower at p = 1/2 than at p = 1. l.773-774: Adam's -log Gamma changes less over
+  // the grid than both others' (intervals separated).
   std::vector<std::vector<std::string>> frows;
   int passed = 0, tests = 0;
+  std::string failed;
+  auto judge = [&](bool ok, const std::string& what) {
+    passed += ok, ++tests;
+    if (!ok) failed += (failed.empty() ? "" : "; ") + what;
+  };
   for (size_t r = 0; r < rules.size(); ++r) {
     const Fits& f = fits[r];
-    const bool is_adam = rules[r].optim == "adam";
-    const bool ok = f.used >= 3 && (is_adam ? f.inv_sqrt_k.r2 > f.inv_k.r2 : f.inv_k.r2 > f.inv_sqrt_k.r2);
-    passed += ok, ++tests;
-    frows.push_back({rules[r].label, std::to_string(f.used), fmt_num(f.inv_k.b, 4), fmt_num(f.inv_k.r2, 5),
-                     fmt_num(f.inv_sqrt_k.b, 4), fmt_num(f.inv_sqrt_k.r2, 5),
-                     f.used < 3 ? "too few points" : f.inv_k.r2 > f.inv_sqrt_k.r2 ? "1/k" : "1/sqrt(k)",
-                     is_adam ? "1/sqrt(k)" : "1/k",
+    const bool is_adam = rules[r].optim == "adam", fitted = f.used >= 3;
+    const bool one_inside = fitted && f.law.lo <= 1.0 && 1.0 <= f.law.hi;
+    if (is_adam) {
+      judge(fitted && !one_inside, "p = 1 is inside Adam's interval");
+      judge(fitted && f.law.chi2_at(0.5) < f.law.chi2_at(1.0), "Adam's points do not fit p = 1/2 better than p = 1");
+    } else {
+      judge(one_inside, "p = 1 is outside " + rules[r].label + "'s interval");
+    }
+    frows.push_back({rules[r].label, std::to_string(f.used),
+                     fitted ? fmt_num(f.law.p, 3) + " [" + fmt_num(f.law.lo, 3) + ", " + fmt_num(f.law.hi, 3) + "]" : "too few points",
+                     fitted ? fmt_num(f.law.chi2, 4) : "-", fitted ? fmt_num(f.law.chi2_at(1.0), 4) : "-",
+                     fitted ? fmt_num(f.law.chi2_at(0.5), 4) : "-", is_adam ? "not 1; nearer 1/2" : "1",
+                     fmt_num(f.inv_k.r2, 5) + " / " + fmt_num(f.inv_sqrt_k.r2, 5),
                      std::isfinite(f.span) ? fmt_num(f.span, 4) + " [" + fmt_num(f.span_lo, 4) + ", " + fmt_num(f.span_hi, 4) + "]"
                                            : "censored"});
   }
-  rep.table({"optimizer", "points fitted", "slope vs 1/k", "R^2 (1/k)", "slope vs 1/sqrt(k)", "R^2 (1/sqrt(k))", "better fit",
-             "Fig. 6 says", "-log Gamma: flattest k minus sharpest k [95%]"},
+  rep.table({"optimizer", "points fitted", "exponent p of -log Gamma = a + b k^-p [95%]", "chi^2 at best p",
+             "chi^2 at p = 1", "chi^2 at p = 1/2", "Fig. 6 says p =", "R^2 of lines vs 1/k / vs 1/sqrt(k)",
+             "-log Gamma: flattest k minus sharpest k [95%]"},
             frows);
+  {
+    std::string diag;
+    for (size_t r = 0; r < rules.size(); ++r)
+      if (fits[r].used >= 3)
+        diag += (diag.empty() ? "" : ", ") + rules[r].label + " " + fmt_num(fits[r].law_step.p, 3) + " [" +
+                fmt_num(fits[r].law_step.lo, 3) + ", " + fmt_num(fits[r].law_step.hi, 3) + "]";
+    rep.text("Diagnostic, not judged: if the escape time in iterations carries a factor 1/(effective step), as a time "
+             "measured in steps of a diffusion would, -log Gamma + log(k) (Momentum, Adai) or + log(k)/2 (Adam) should "
+             "follow the exponential law alone; its fitted exponents are " + diag + ". The paper's O(.) drops such "
+             "factors; over this grid they move -log Gamma by up to log(k_max/k_min) = " + fmt_num(std::log(ks.back() / ks.front()), 3) +
+             ", against a standard error of about 1/sqrt(n) = " + fmt_num(1 / std::sqrt(static_cast<double>(runs)), 2) + ".");
+  }
+  rep.text("The exponent is fitted by weighted least squares (standard deviation of each -log Gamma_hat from its eq. 120 "
+           "interval) on a grid of p, with the 95% profile interval widened when chi^2 exceeds its degrees of freedom "
+           "(analysis/escape_rate.h). The R^2 column is what the run before this protocol judged by; a difference of "
+           "R^2 in the third decimal is within the scatter of 100 runs, so the verdict does not use it.");
   const Fits &adai = fits[0], &mom = fits[1], &adam = fits[2];
   const bool less_dependent = adam.span_hi < mom.span_lo && adam.span_hi < adai.span_lo;
-  passed += less_dependent, ++tests;
+  judge(less_dependent, "Adam's change over the grid is not separated below the others'");
   rep.text("Adam less dependent on sharpness (l.773-774): the upper end of Adam's interval for the change of -log Gamma "
            "over the grid must lie below the lower ends of Momentum's and Adai's: **" + std::string(less_dependent ? "yes" : "no") +
            "**. Adai escapes faster than Momentum (\"may\", l.755, not judged): mean ratio of their rates over the grid " +
@@ -260,22 +308,24 @@ Outcome run(const Experiment& e, const Options& o) {
              return n ? fmt_num(std::exp(s / n), 4) : std::string("n/a");
            }() + " (geometric mean of Gamma_Adai/Gamma_Momentum).");
   const Verdict v = passed == tests ? Verdict::kHeld : passed > 0 ? Verdict::kPartly : Verdict::kNotHeld;
-  auto r2s = [&](size_t r) {
-    return rules[r].label + " " + fmt_num(fits[r].inv_k.r2, 3) + "/" + fmt_num(fits[r].inv_sqrt_k.r2, 3);
+  auto law = [&](size_t r) {
+    return rules[r].label + " " + fmt_num(fits[r].law.p, 3) + " [" + fmt_num(fits[r].law.lo, 3) + ", " +
+           fmt_num(fits[r].law.hi, 3) + "]";
   };
   return rep.finish(v,
-                    "R^2 of -log(rate) vs 1/k / vs 1/sqrt(k): " + r2s(0) + ", " + r2s(1) + ", " + r2s(2) +
+                    "exponent p of -log(rate) = a + b k^-p: " + law(0) + ", " + law(1) + ", " + law(2) +
                         "; -log(rate) change over k: Adam " + fmt_num(adam.span, 3) + ", Momentum " + fmt_num(mom.span, 3) +
                         ", Adai " + fmt_num(adai.span, 3),
                     std::to_string(passed) + " of " + std::to_string(tests) + " checks of Fig. 6's claim (l.751-755, "
-                    "l.769-774) passed: Momentum and Adai fit 1/k better than 1/sqrt(k), Adam fits 1/sqrt(k) better, and "
-                    "Adam's -log Gamma changes less over the k grid than both others' (95% intervals of eq. 120 separated).");
+                    "l.769-774) passed (p = 1 inside the 95% interval for Momentum and Adai, outside it for Adam, Adam "
+                    "nearer p = 1/2, Adam's -log Gamma changing less over the k grid than both others')" +
+                        (failed.empty() ? "." : "; failed: " + failed + "."));
 }
 
 }  // namespace
 
 void add_adai_experiments(std::vector<Experiment>& out) {
-  out.push_back({"adai-escape", "Xie et al. 2022 (Adai, ICML)", "Sec. 6 (002, l.747-774), Fig. 6, App. E (l.1727-1759)",
+  out.push_back({"adai-escape", "Xie et al. 2022 (Adai, ICML)", "Sec. 6 (002, l.747-774), Fig. 6, App. E (l.1710-1759)",
                  "\"We empirically verify that -log(Gamma) = O(k^-1) holds for Momentum and Adai but does not hold for "
                  "Adam. Instead, we observe that -log(Gamma) = O(k^-1/2) holds better for Adam.\" (Fig. 6, 002, l.751-755); "
                  "\"Adam is significantly less dependent on the minima sharpness than both Momentum and Adai\" (l.773-774).",

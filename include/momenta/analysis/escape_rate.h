@@ -3,7 +3,7 @@
 // its Gaussian data (where its valley actually lies).
 //
 // NOTE [escape-rate estimator] Escape times are taken as exponential, t ~ Exp(Gamma)
-// (002, l.1751-1753). From n runs, eq. 119 estimates Gamma by (n - 2)/sum(t_i) (the paper writes
+// (002, l.1748-1750). From n runs, eq. 119 estimates Gamma by (n - 2)/sum(t_i) (the paper writes
 // n = 100; n - 2 makes it the c/sum(t) estimator of least mean squared error; n - 1 would be
 // unbiased, n the maximum likelihood) and eq. 120 gives the 95% interval
 // Gamma_hat (1 - 1.96/sqrt(n)) <= Gamma <= Gamma_hat (1 + 1.96/sqrt(n)).
@@ -22,6 +22,21 @@ struct EscapeRate {
 // ValueError unless there are at least 4 times (so that the lower bound is positive), all
 // finite and positive.
 EscapeRate escape_rate(const std::vector<double>& times);
+
+// The law y = a + b k^(-p) fitted to points (k_i, y_i) with standard deviations sigma_i, by
+// weighted least squares in a and b for each p on a grid (step 0.005 over [0.05, 3]): p is the
+// best, [lo, hi] the 95% profile interval, where chi2(p) - chi2(best) <= 3.84 s with
+// s = max(1, chi2(best)/(n - 3)) widening it when the law itself misfits. Fig. 6 of the Adai
+// paper reads -log Gamma = O(k^-1) or O(k^-1/2) off such points.
+struct PowerFit {
+  double p = 0, lo = 0, hi = 0;
+  double a = 0, b = 0;      // at p
+  double chi2 = 0;          // at p
+  double chi2_at(double q) const;  // chi2 of the best a, b with the exponent fixed to q
+  std::vector<double> k, y, sigma;
+};
+// ValueError for fewer than 3 points, mismatched sizes, k <= 0 or sigma <= 0.
+PowerFit fit_power_law(const std::vector<double>& k, const std::vector<double>& y, const std::vector<double>& sigma);
 
 // Styblinski-Tang per coordinate, ST(y) = (y^4 - 16 y^2 + 5 y)/2, averaged over a data shift
 // x ~ N(0, var): E ST(y - x) = ST(y) + 3 var y^2 + const. Its derivative:
