@@ -1,8 +1,8 @@
-// ECDSep: energy-conserving descent with a separable Hamiltonian and chaotic bounces (De Luca &
-// Silverstein; gbdl/ECDSep inflation.py, classes ECDSep and ECDSep_F0tuning), OPTIMIZERS.md
-// Section 15. A whole-model rule: one set of hyperparameters (group 0's; the reference ignores
-// per-group values), global scalar state (energy E, |Pi|^2, iteration, the F0 shift), and the
-// batch loss F from StepInfo.
+// ECDSep: energy-conserving descent with a separable Hamiltonian and chaotic bounces (De Luca,
+// Gatti & Silverstein 2023; gbdl/ECDSep inflation.py, classes ECDSep and ECDSep_F0tuning),
+// OPTIMIZERS.md Section 15. A whole-model rule: one set of hyperparameters (group 0's; the
+// reference ignores per-group values), global scalar state (energy E, |Pi|^2, iteration, the F0
+// shift), and the batch loss F from StepInfo.
 //
 // Pass structure: NOTE [ECDSep passes] in kernels/optim_rules_energy.h (two fused passes per
 // step, three with weight decay or on the first call).
@@ -322,7 +322,7 @@ Tensor ecdsep_momentum(const Optimizer& opt) {
 }
 
 void register_ecdsep_family() {
-  register_optimizer({"ecdsep", "De Luca & Silverstein 2022 (ICML), ECDSep; gbdl/ECDSep inflation.py",
+  register_optimizer({"ecdsep", "De Luca, Gatti & Silverstein 2023, ECDSep; gbdl/ECDSep inflation.py",
                       "energy-conserving descent, separable Hamiltonian, chaotic bounces (needs the loss)",
                       ecdsep_specs(false),
                       [](const nn::ParamArena& a, const HyperParams& hp) { return std::make_unique<Ecdsep>(a, hp, "ecdsep", false); }});

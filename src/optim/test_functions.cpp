@@ -17,7 +17,7 @@ namespace {
 using Args = std::map<std::string, std::vector<double>>;
 
 // cos(x) with its derivative -sin(x). The engine's op set has no trigonometric functions, so
-// the two test functions that need one (ackley_reg, superacc_eq15) carry this small op; it
+// the test function that needs one (ackley_reg) carries this small op; it
 // computes on the host (the optimize tool runs on the CPU in float64).
 Tensor cosine(const Tensor& x) {
   const std::vector<double> v = x.to_vector<double>();
@@ -70,8 +70,8 @@ Objective build(const std::string& name, int64_t n, const Args& a) {
     return [](const Tensor& p) { return beale_at(p.slice(0, 0, 1), p.slice(0, 1, 2)); };
   }
   if (name == "beale_shifted") {
-    // ASSUMPTION (the BELAY paper's definition could not be retrieved): Beale moved so that its
-    // minimum (3, 0.5) sits at the origin, like the paper's Rosenbrock variant.
+    // BELAY paper (Patsenker, Li & Kluger) App. C.1: Beale(x + 3, y + 0.5), the minimum (3, 0.5)
+    // moved to the origin.
     const double sx = s("sx"), sy = s("sy");
     return [sx, sy](const Tensor& p) { return beale_at(p.slice(0, 0, 1) + sx, p.slice(0, 1, 2) + sy); };
   }
@@ -92,7 +92,8 @@ Objective build(const std::string& name, int64_t n, const Args& a) {
   if (name == "ackley_reg") {
     // ECDSep paper (De Luca, Gatti & Silverstein 2023) eq. 29, taken from the authors' code
     // gbdl/ECDSep ECDSep_ackley.ipynb: -a exp(-b sqrt(|x|^2/n)) - exp(sum cos(c x_i)/n) + a + e
-    // + reg |x|^8, with b = 0.02 as in that code (the textbook Ackley has b = 0.2).
+    // + reg |x|^8, with b = 0.02 as in that code; the paper's eq. 29 and the textbook Ackley have
+    // b = 0.2.
     const double ca = s("a"), cb = s("b"), cc = s("c"), reg = s("reg");
     const double inv_n = 1.0 / static_cast<double>(n);
     return [ca, cb, cc, reg, inv_n](const Tensor& p) {
@@ -109,15 +110,14 @@ Objective build(const std::string& name, int64_t n, const Args& a) {
     };
   }
   if (name == "superacc_eq15") {
-    // STAND-IN (Nakerst, Brennan & Haque 2020, eq. 15 could not be retrieved here): a 2-D
-    // anisotropic bowl with cosine ripples, which has the spurious local minima ("attractors")
-    // OPTIMIZERS.md Section 4 describes. Replace the formula when the paper's eq. 15 is checked.
-    const double k = s("k"), amp = s("A"), w = s("w");
-    return [k, amp, w](const Tensor& p) {
+    // Nakerst, Brennan & Haque 2020, eq. 15 (paper file 004, l.181): a non-convex valley with a
+    // sixth-power wall, (x^2 + 2y - 7)^2 + (2x + y - 5)^2 + 1e-3 (x^6 + y^6); minimum near
+    // (1.690, 1.963) (Fig. 3 caption, l.192).
+    return [](const Tensor& p) {
       const Tensor x = p.slice(0, 0, 1), y = p.slice(0, 1, 2);
-      const Tensor bowl = 0.5 * (square(x) + k * square(y));
-      const Tensor ripples = amp * (2.0 - cosine(w * x) - cosine(w * y));
-      return (bowl + ripples).sum();
+      const Tensor u = square(x) + 2.0 * y - 7.0, v = 2.0 * x + y - 5.0;
+      const Tensor x3 = x * square(x), y3 = y * square(y);
+      return (square(u) + square(v) + 1e-3 * (square(x3) + square(y3))).sum();
     };
   }
   if (name == "nesterov_worst") {
@@ -155,25 +155,22 @@ const std::vector<TestFunctionInfo>& test_functions() {
       {"beale", "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2", "Beale 1958; minimum 0 at (3, 0.5)", 2, 2,
        {}},
       {"beale_shifted", "beale(x + sx, y + sy)",
-       "BELAY paper's shifted Beale; ASSUMED shift (3, 0.5) so the minimum is at the origin (paper not retrieved)", 2, 2,
+       "BELAY paper App. C.1's shifted Beale: shift (3, 0.5), minimum at the origin", 2, 2,
        {{"sx", {3.0}, false, "shift of x"}, {"sy", {0.5}, false, "shift of y"}}},
       {"quadratic", "0.5 sum_i k_i x_i^2", "separable quadratic; golden 'quadratic10' with its k", 1, -1,
        {{"k", {1.0}, true, "curvatures: one value, or one per dimension"}}},
       {"zakharov", "sum x_i^2 + (sum 0.5 i x_i)^2 + (sum 0.5 i x_i)^4", "Zakharov; as in gbdl/ECDSep ECDSep_zakharov.ipynb", 1,
        -1, {}},
       {"ackley_reg", "-a exp(-b sqrt(|x|^2/n)) - exp(sum cos(c x_i)/n) + a + e + reg |x|^8",
-       "ECDSep paper eq. 29 (Ackley + regulariser), as in gbdl/ECDSep ECDSep_ackley.ipynb (b = 0.02 there)", 1, -1,
+       "ECDSep paper eq. 29 (Ackley + regulariser; b = 0.2 in the text, 0.02 in gbdl/ECDSep ECDSep_ackley.ipynb)", 1, -1,
        {{"a", {20.0}, false, "depth"},
         {"b", {0.02}, false, "radial decay (textbook Ackley: 0.2)"},
         {"c", {2.0 * std::numbers::pi}, false, "ripple frequency"},
         {"reg", {1e-8}, false, "coefficient of the |x|^8 regulariser"}}},
       {"styblinski_tang", "0.5 sum (x_i^4 - 16 x_i^2 + 5 x_i)", "Styblinski & Tang 1990; minimum near x_i = -2.9035", 1, -1,
        {}},
-      {"superacc_eq15", "0.5 (x^2 + k y^2) + A (2 - cos(w x) - cos(w y))",
-       "STAND-IN for Nakerst, Brennan & Haque 2020 eq. 15 (not retrieved): a rippled 2-D bowl with spurious minima", 2, 2,
-       {{"k", {10.0}, false, "anisotropy of the bowl"},
-        {"A", {0.5}, false, "ripple amplitude"},
-        {"w", {2.0 * std::numbers::pi}, false, "ripple frequency"}}},
+      {"superacc_eq15", "(x^2 + 2y - 7)^2 + (2x + y - 5)^2 + 1e-3 (x^6 + y^6)",
+       "Nakerst, Brennan & Haque 2020 eq. 15; minimum near (1.690, 1.963)", 2, 2, {}},
       {"nesterov_worst", "L/4 (1/2 [x_1^2 + sum_{i<k} (x_i - x_{i+1})^2 + x_k^2] - x_1)",
        "Nesterov 2004, Introductory Lectures, Sec. 2.1.2 (worst-case smooth convex quadratic)", 1, -1,
        {{"L", {1.0}, false, "gradient Lipschitz constant"},

@@ -21,16 +21,32 @@ double momentum_spectral_radius(double a, double mu, double sigma);
 // -1/ln(r); +inf when r >= 1.
 double relaxation_time(double spectral_radius);
 
-// Critical damping (double root) of super-acceleration, three ways (positive branch):
-//   exact:  the discrete recurrence's double root:          sigma = -1 + 2/sqrt(a) - (1-mu)/a
-//   ode1:   theta'' + (1 - mu + a sigma) theta' + a theta = 0
-//           (first differences as derivatives):             sigma =      2/sqrt(a) - (1-mu)/a
-//   ode2:   the same with differences expanded to second
-//           order (OPTIMIZERS.md eq. 14):                   sigma = -1 + sqrt(1 + 4/a) - (1-mu)/a
-// The paper's eqs. 12-14 are these three; which number labels which is reconstructed (see report).
+// Critical damping (double root) of super-acceleration (positive branch). The paper (Nakerst,
+// Brennan & Haque 2020, file 004, l.116-153) writes alpha = mu - a sigma - 1 and reads the
+// recurrence as x'' + A x' + B x = 0 three ways; critical damping A^2 = 4B gives its eqs. 12-14:
+//   exact:         the discrete recurrence's double root:     sigma = -1 + 2/sqrt(a) - (1-mu)/a
+//   ode1 (eq. 12): ODE (9),  A = -alpha, B = a:               sigma =      2/sqrt(a) - (1-mu)/a
+//   ode_backward   ODE (10), A = -alpha/(1+alpha),
+//     (eq. 13):    B = a/(1+alpha):                           sigma = -2 + 2 sqrt(1 + 1/a) - (1-mu)/a
+//   ode2 (eq. 14): ODE (11), A = -alpha/(1+alpha/2),
+//                  B = a/(1+alpha/2):                         sigma = -1 + sqrt(1 + 4/a) - (1-mu)/a
 double sigma_star_exact(double a, double mu);
 double sigma_star_ode1(double a, double mu);
+double sigma_star_ode_backward(double a, double mu);
 double sigma_star_ode2(double a, double mu);
+
+// The coefficients (A, B) of x'' + A x' + B x = 0 for the paper's ODE (9), (10) or (11) (which =
+// 9, 10, 11); ValueError for another number.
+std::pair<double, double> paper_ode_coefficients(int which, double a, double mu, double sigma);
+// The solution of x'' + A x' + B x = 0 (B > 0) with x(0) = x0, x'(0) = v0, at time t, in each
+// regime (under-, critically and over-damped).
+double damped_oscillator(double A, double B, double x0, double v0, double t);
+
+// The relaxation time the paper plots in its Fig. 1 (004, l.100-102): in the under-damped regime
+// both roots share one modulus and T = -1/ln|z|; in the over-damped regime (two real roots of
+// different modulus) the text takes "the initial relaxation timescale", the faster root's:
+// T = -1/ln(min |z|). +inf when the recurrence does not converge (max |z| >= 1), 0 when a root is 0.
+double initial_relaxation_time(double a, double mu, double sigma);
 
 // Heavy ball with lr = 1/L on curvatures in [L/kappa, L] (Grosse's lecture on momentum):
 // critically damping the flattest direction gives beta* = (1 - 1/sqrt(kappa))^2, and then every
