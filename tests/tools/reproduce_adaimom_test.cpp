@@ -43,7 +43,7 @@ TEST_F(ReproduceAdaiMomentum, AdaiEscapeFollowsAppendixE) {
   EXPECT_NE(rep.find("**Verdict:** the claim "), std::string::npos);
   EXPECT_NE(rep.find("checks of Fig. 6's claim"), std::string::npos);
   const std::string csv = file("adai-escape/escape_rates.csv");
-  EXPECT_EQ(csv.substr(0, csv.find('\n')), "optimizer,k,rate,rate_lo95,rate_hi95,neg_log_rate,mean_escape_iters,censored_runs");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "optimizer,k,rate,rate_lo95,rate_hi95,neg_log_rate,mean_escape_iters,sd_over_mean,censored_runs");
   // 3 optimizers x 4 values of k.
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 12);
 }
