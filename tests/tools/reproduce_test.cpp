@@ -124,10 +124,11 @@ TEST_F(ReproduceAllQuick, EveryExperimentWritesAParsableReport) {
 
 TEST_F(ReproduceAllQuick, ClosedFormChecksHoldEvenInQuickRuns) {
   ASSERT_EQ(result_.code, 0) << result_.output;
-  // This verdict depends only on exact closed forms, so it must hold at any run size
-  // (superacc-quadratic's closed-form checks are in reproduce_superacc_test.cpp).
-  for (const char* name : {"momentum-quadratic"})
-    EXPECT_NE(slurp(root_ / name / "report.md").find("**Verdict:** the claim held."), std::string::npos) << name;
+  // This verdict depends only on exact closed forms, so it is the same at any run size
+  // (superacc-quadratic's closed-form checks are in reproduce_superacc_test.cpp). It holds in
+  // part: the lecture's "1/k" on its worst function (003, l.383) is 1/(2(k+1))
+  // (tests/tools/reproduce_adaimom_test.cpp).
+  EXPECT_NE(slurp(root_ / "momentum-quadratic" / "report.md").find("**Verdict:** the claim held in part."), std::string::npos);
 }
 
 TEST(ReproduceCli, Errors) {
