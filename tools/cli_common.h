@@ -79,5 +79,6 @@ void add_optimize_command(CLI::App& app);  // momenta optimize (optimize_cmd.cpp
 void add_optim_command(CLI::App& app);     // momenta optim list (optim_list_cmd.cpp)
 void add_reproduce_command(CLI::App& app);  // momenta reproduce (reproduce_cmd.cpp, experiments/)
 void add_tune_command(CLI::App& app);       // momenta tune (tune_cmd.cpp)
+void add_data_command(CLI::App& app);       // momenta data (data_cmd.cpp)
 
 }  // namespace momenta::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   momenta::cli::add_optim_command(app);
   momenta::cli::add_reproduce_command(app);
   momenta::cli::add_tune_command(app);
+  momenta::cli::add_data_command(app);
   try {
     // `--config FILE.toml` becomes the flags it holds (tools/config.h); CLI11 then parses them
     // like any others, so unknown keys are the usual "not expected" error.
