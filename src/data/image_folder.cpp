@@ -97,6 +97,52 @@ void check_jpeg_huffman_tables(const uint8_t* data, size_t size, const std::stri
   }
 }
 
+// NOTE [PNM header]: stb_image 2.27 reads binary PGM/PPM (P5/P6) with three faults, all found by
+// fuzz/image_fuzz.cpp (inputs in fuzz/regressions/image/): its header integers overflow an int
+// (stbi__pnm_getinteger, signed overflow); a 16-bit file (maxval > 255) converted to another
+// channel count goes through the 8-bit converter and then reads twice the buffer it made
+// (stbi__convert_16_to_8, a heap overflow); and it ignores maxval, so a file with maxval 15 would
+// decode unscaled (15 as 15/255). So the header is read here, as stb reads it (magic, then width,
+// height and maxval, each after whitespace and '#' comments, the one byte after maxval ending the
+// header), and only 8-bit files (maxval 255) whose pixel data is all in the file go on to stb.
+void check_pnm_header(const uint8_t* data, size_t size, const std::string& path) {
+  if (size < 2 || data[0] != 'P' || (data[1] != '5' && data[1] != '6')) return;  // not a PNM stb reads
+  const int64_t channels = data[1] == '6' ? 3 : 1;
+  size_t i = 2;
+  const auto space = [](uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; };
+  const auto skip = [&] {  // whitespace and comments
+    for (;;) {
+      while (i < size && space(data[i])) ++i;
+      if (i >= size || data[i] != '#') return;
+      while (i < size && data[i] != '\n' && data[i] != '\r') ++i;
+    }
+  };
+  const auto number = [&](const char* field) {
+    skip();
+    int64_t value = 0;
+    size_t digits = 0;
+    for (; i < size && data[i] >= '0' && data[i] <= '9'; ++i, ++digits) {
+      check<FormatError>(digits < 9, path, ": corrupt PNM header: the ", field, " has more than 9 digits");
+      value = value * 10 + (data[i] - '0');
+    }
+    check<FormatError>(digits > 0, path, ": corrupt PNM header: expected the ", field, " (a decimal number)");
+    return value;
+  };
+  const int64_t w = number("width");
+  const int64_t h = number("height");
+  const int64_t maxval = number("maxval");
+  check<FormatError>(maxval == 255, path, ": PNM maxval is ", maxval,
+                     "; this reader decodes 8-bit PGM/PPM only (maxval 255: stb_image neither scales other maxvals "
+                     "nor converts 16-bit files safely)");
+  const uint64_t header = i + 1;  // the single whitespace byte after maxval
+  check<FormatError>(w >= 1 && h >= 1 && w <= kMaxDecodeSide && h <= kMaxDecodeSide, path,
+                     ": the image header claims ", w, "x", h, " pixels, outside 1 to ", kMaxDecodeSide,
+                     " per side (a corrupt or hostile header?)");
+  const uint64_t pixels = static_cast<uint64_t>(w * h * channels);
+  check<FormatError>(header + pixels <= size, path, ": truncated PNM: the header claims ", w, "x", h, "x", channels,
+                     " bytes of pixels, the file holds ", size > header ? size - header : 0);
+}
+
 // stb concatenates a PNG's IDAT chunks with realloc sized by each chunk's length field before it
 // reads the bytes, so a 243-byte file claiming a 2 GB chunk made a 2 GB allocation (found by
 // fuzz/image_fuzz.cpp). Every chunk up to IEND must lie inside the file.
@@ -210,6 +256,7 @@ std::vector<uint8_t> decode_image(const uint8_t* data, size_t size, const std::s
   check<FormatError>(size <= static_cast<size_t>(std::numeric_limits<int>::max()), path, ": ", size,
                      " bytes is too large an image file");
   check_jpeg_huffman_tables(data, size, path);  // before stb parses any of it, stbi_info included
+  check_pnm_header(data, size, path);            // likewise
   // The header first: what it claims decides the allocation, so it is checked before decoding.
   int w = 0, h = 0, stored_channels = 0;
   if (stbi_info_from_memory(data, static_cast<int>(size), &w, &h, &stored_channels) == 0) {

@@ -255,6 +255,47 @@ TEST_F(ImageFolderTest, JpegHuffmanTableWithTooManyCodesIsRefused) {
   }
 }
 
+// NOTE [PNM header] (src/data/image_folder.cpp): binary PGM/PPM headers are read before stb_image,
+// whose 2.27 reader overflows on long numbers, overruns its buffer on 16-bit files and ignores
+// maxval (reproducers in fuzz/regressions/image/stb-pnm-*).
+TEST_F(ImageFolderTest, PnmHeadersAreCheckedBeforeStb) {
+  const auto pnm = [](const std::string& header, size_t pixel_bytes, uint8_t first = 7) {
+    Bytes b(header.begin(), header.end());
+    for (size_t k = 0; k < pixel_bytes; ++k) b.push_back(static_cast<uint8_t>(first + 10 * k));
+    return b;
+  };
+  // Good files decode exactly, comments and all: grey 3x2, and RGB 2x1 read as grey and as RGB.
+  const Bytes grey = pnm("P5\n# a comment\n3 2\n255\n", 6);
+  EXPECT_EQ(decode_image(grey.data(), grey.size(), "g.pgm", 1, 2, 3), (Bytes{7, 17, 27, 37, 47, 57}));
+  const Bytes rgb = pnm("P6 2 1 255 ", 6);
+  EXPECT_EQ(decode_image(rgb.data(), rgb.size(), "c.ppm", 3, 1, 2), (Bytes{7, 37, 17, 47, 27, 57}));
+  EXPECT_EQ(decode_image(rgb.data(), rgb.size(), "c.ppm", 1, 1, 2).size(), 2u);
+  const auto error_of = [](const Bytes& b) -> std::string {
+    try {
+      decode_image(b.data(), b.size(), "x.pgm", 3, 2, 2);
+    } catch (const FormatError& e) {
+      return e.what();
+    }
+    return "no FormatError";
+  };
+  // 16-bit data converted to RGB overran stb's buffer; other maxvals would decode unscaled.
+  std::string msg = error_of(pnm("P5\n2 2\n65535\n", 8));
+  EXPECT_NE(msg.find("x.pgm: PNM maxval is 65535; this reader decodes 8-bit PGM/PPM only"), std::string::npos) << msg;
+  msg = error_of(pnm("P5\n2 2\n15\n", 4));
+  EXPECT_NE(msg.find("PNM maxval is 15"), std::string::npos) << msg;
+  // Numbers that overflowed stb's int, missing fields, sizes and truncated pixels.
+  msg = error_of(pnm("P5\n1111111111 2\n255\n", 4));
+  EXPECT_NE(msg.find("x.pgm: corrupt PNM header: the width has more than 9 digits"), std::string::npos) << msg;
+  msg = error_of(pnm("P6\n2 # no height\n", 0));
+  EXPECT_NE(msg.find("corrupt PNM header: expected the height"), std::string::npos) << msg;
+  msg = error_of(pnm("P5\n0 2\n255\n", 4));
+  EXPECT_NE(msg.find("claims 0x2 pixels"), std::string::npos) << msg;
+  msg = error_of(pnm("P6\n2 2\n255\n", 11));
+  EXPECT_NE(msg.find("x.pgm: truncated PNM: the header claims 2x2x3 bytes of pixels, the file holds 11"),
+            std::string::npos)
+      << msg;
+}
+
 TEST_F(ImageFolderTest, EmptyClassFolderNamesTheFolder) {
   write_png("a/1.png", 2, 2, 3, 1);
   std::filesystem::create_directories(path("b"));
