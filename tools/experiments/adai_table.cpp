@@ -53,7 +53,7 @@ Outcome run_adai_table(const Experiment& e, const Options& o) {
   rep.protocol("Data: " + data->label + " from " + data->dir + (data->note.empty() ? "" : " (" + data->note + ")") + "; " +
                std::to_string(data->train.size()) + " training images (a fixed seeded subset) and " +
                std::to_string(data->test.size()) + " test images. Per-channel zero-mean unit-variance normalisation, "
-               "random crop after zero padding 4 and horizontal flip (l.1674-1675).");
+               "random crop after zero padding 4 and horizontal flip (l.1672-1673).");
   rep.protocol("Model: " + net.name + " (option-A shortcuts), batch norm; batch size " + std::to_string(batch) +
                " (l.1682: 128); " + std::to_string(epochs) + " epochs; the learning rate divided by 10 after epochs " +
                std::to_string(milestones[0]) + " and " + std::to_string(milestones[1]) +
@@ -76,6 +76,9 @@ Outcome run_adai_table(const Experiment& e, const Options& o) {
                std::to_string(data->pool_test) + " test images, " + std::to_string(epochs) +
                " epochs instead of 200 (milestones at the same fractions), " + std::to_string(seeds) +
                " seeds as in the paper. Fashion-MNIST (1x28x28, grey) stands for CIFAR-10; crop 28x28 after padding 4.");
+  rep.choice("Normalisation: l.1672 says \"per-pixel zero-mean unit-variance\"; read as per channel with the "
+             "training set's mean and standard deviation (as torchvision's Normalize does; not "
+             "checked against the authors' code), not a mean image.");
   rep.choice("Learning rates: the paper's CIFAR values are kept on Fashion-MNIST; they were not re-tuned (the "
              "paper chose them from a grid on CIFAR, l.1677-1678), and batch norm keeps the network's scale.");
   rep.choice("Standard deviation: the sample standard deviation (n - 1) of the three runs; the paper does not say "

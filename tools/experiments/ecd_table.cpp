@@ -167,6 +167,19 @@ Outcome run_ecd_table(const Experiment& e, const Options& o) {
   rep.text("The scan (one run per point, validation accuracy %; the chosen point has the highest SWA accuracy):");
   rep.table({"optimizer", "hyperparameters", "SWA validation accuracy %", "last-iterate validation accuracy %"}, scan_rows);
   rep.csv("runs.csv", {"method", "seed", "swa_test_accuracy_pct", "last_test_accuracy_pct", "seconds"}, runs_csv);
+  {
+    std::vector<double> xs, swa_y, last_y;
+    for (const auto& r : runs_csv) {
+      if (!std::isfinite(r[2]) || !std::isfinite(r[3])) continue;  // a diverged run has no accuracy
+      xs.push_back(r[0]);
+      swa_y.push_back(r[2]);
+      last_y.push_back(r[3]);
+    }
+    rep.figure("accuracy.svg", "Test accuracy of every seed per optimizer (0 SGDM, 1 Adam, 2 AdamW, 3 ECDSep): at the "
+               "SWA weights and at the last iterate.",
+               io::render_line_plot({"Test accuracy, " + data->label, {"optimizer (0 SGDM, 1 Adam, 2 AdamW, 3 ECDSep)"},
+                                     {"test accuracy %"}, {dots("SWA", xs, swa_y), dots("last iterate", xs, last_y)}}));
+  }
   rep.csv("scan.csv", {"method", "grid_point", "swa_val_accuracy_pct", "last_val_accuracy_pct"}, scan_csv);
   rep.text("In the CSV files, method 0-3 is SGDM, Adam, AdamW, ECDSep; grid points in the order of the protocol's grids.");
   rep.text("Time: " + fmt_num(total_s, 4) + " s in all, " + fmt_num(epochs_run > 0 ? total_s / epochs_run : 0, 3) +
