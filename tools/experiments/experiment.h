@@ -58,5 +58,7 @@ void add_belay_experiments(std::vector<Experiment>& out);
 void add_ecd_experiments(std::vector<Experiment>& out);
 void add_adai_experiments(std::vector<Experiment>& out);
 void add_momentum_experiments(std::vector<Experiment>& out);
+// The papers' tables scaled to 2 cores (tables.cpp).
+void add_table_experiments(std::vector<Experiment>& out);
 
 }  // namespace momenta::cli::experiments

@@ -24,6 +24,7 @@ const std::vector<Experiment>& experiments() {
     add_ecd_experiments(v);
     add_adai_experiments(v);
     add_momentum_experiments(v);
+    add_table_experiments(v);
     return v;
   }();
   return all;
