@@ -170,7 +170,7 @@ Outcome run_trajectories(const Experiment& e, const Options& o) {
                "after which the evaluated point stays within " + fmt_num(tol) + " of the minimum until the end of the "
                "budget. The plots stop at 1.25 times the later of the two BELAY convergence steps ('each run is stopped "
                "near where BELAY has converged', l.140).");
-  rep.protocol("Claim (l.138): 'BELAY with either Adam or SGD is able to consistently be among the fastest algorithms to "
+  rep.protocol("Claim (l.136): 'BELAY with either Adam or SGD is able to consistently be among the fastest algorithms to "
                "converge'. Rule: a BELAY variant is among the fastest on a function when at most two of the other five "
                "methods converge in strictly fewer steps (the faster half of six). Held: both BELAY variants on both "
                "functions; partly: some of the four; not held: none.");
@@ -270,9 +270,9 @@ void add_belay_experiments(std::vector<Experiment>& out) {
                  "serious instability. In the medium learning rate regime, we see that weight averaging also reduces the "
                  "tendency of the SGD update to diverge.' (000, l.132; Fig. 2 is Rosenbrock, l.130)",
                  run_robustness});
-  out.push_back({"belay-trajectories", paper, "Fig. 3, Sec. 4 (000, l.138-140), App. C.2 (l.287-296)",
+  out.push_back({"belay-trajectories", paper, "Fig. 3, Sec. 4 (000, l.136-140), App. C.2 (l.287-296)",
                  "'BELAY with either Adam or SGD is able to consistently be among the fastest algorithms to converge.' "
-                 "(000, l.138; Fig. 3: Rosenbrock and the shifted Beale function, runs stopped near where BELAY has "
+                 "(000, l.136; Fig. 3: Rosenbrock and the shifted Beale function, runs stopped near where BELAY has "
                  "converged, l.140)",
                  run_trajectories});
 }

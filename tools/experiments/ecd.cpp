@@ -99,9 +99,10 @@ Outcome run_synthetic(const Experiment& e, const Options& o) {
   rep.protocol("Claim and rule. Ackley (l.422): 'SGD and Adam with a small learning rate immediately get stuck in local "
                "minima [...] ECDSep instead explores the landscape and eventually converges to the global minimum': ECDSep "
                "solves (final loss < 0.1, inside the global basin) more than half of the fresh starts and more than "
-               "tuned SGD-momentum and Adam each. Zakharov (l.211, Fig. 1, whose curves are not in the text): ECDSep's "
-               "median final loss is at most the best other median. Held: both, on eq. 29 as printed; partly: one; not "
-               "held: none. The notebook's Ackley is judged by the same rule and reported beside, outside the verdict.");
+               "tuned SGD-momentum and Adam each, on eq. 29 as printed: held or not held. The text makes no claim in words "
+               "about Zakharov (l.211 and Fig. 1 only show its curves), so whether ECDSep's median final loss there is "
+               "at most the best other median is reported beside, outside the verdict; so is the notebook's Ackley, "
+               "judged by the same rule.");
   rep.choice("The trial budget is scaled from 500 to " + std::to_string(trials) + " (seeded random search, not Optuna's "
              "TPE sampler); the ranges are the text's. Ranges spanning decades (lr, nu, eps) are drawn on a log scale, "
              "the others linearly; consEn is a fair coin.");
@@ -179,15 +180,14 @@ Outcome run_synthetic(const Experiment& e, const Options& o) {
     return "ECDSep " + std::to_string(a.solved.at("ECDSep")) + ", SGD-momentum " + std::to_string(a.solved.at("SGD-momentum")) +
            ", Adam " + std::to_string(a.solved.at("Adam")) + " of " + std::to_string(starts);
   };
-  const Verdict v = zak && ack ? Verdict::kHeld : zak || ack ? Verdict::kPartly : Verdict::kNotHeld;
+  const Verdict v = ack ? Verdict::kHeld : Verdict::kNotHeld;  // Zakharov: reported, not judged (no claim in words)
   return rep.finish(v,
                     "Ackley eq. 29 solved: " + solved_text(results[1]) + "; notebook Ackley solved: " +
                         solved_text(results[2]) + "; Zakharov median: ECDSep " + fmt_num(z.median.at("ECDSep"), 3) +
                         " vs best other " +
                         fmt_num(std::min({z.median.at("SGD-momentum"), z.median.at("Adam"), z.median.at("BBI")}), 3),
-                    std::string("Ackley (eq. 29) rule ") + (ack ? "held" : "failed") + ", Zakharov rule " +
-                        (zak ? "held" : "failed") + "; the notebook's Ackley rule " + (ack_nb ? "held" : "failed") +
-                        " (not in the verdict).");
+                    std::string("Ackley (eq. 29) rule ") + (ack ? "held" : "failed") + "; beside it, not in the verdict: Zakharov " +
+                        (zak ? "held" : "failed") + ", the notebook's Ackley " + (ack_nb ? "held" : "failed") + ".");
 }
 
 // ---- concentration of the measure versus eta (eqs. 4-8; NOTE [ECD measure] in ecd_theory.h) ----

@@ -27,7 +27,7 @@ constexpr double kStalled = 1e-3;
 // The minimum of eq. 15, by Newton's method on its gradient (hand-checked in the tests;
 // the text, l.192: "approx (1.690, 1.963)").
 const std::vector<double> kMin{1.6903755280736785, 1.9633958696078013};
-const std::vector<double> kStart{-1.0, -3.8};  // l.184
+const std::vector<double> kStart{-1.0, -3.8};  // Fig. 3 caption, l.192
 const std::vector<double> kFigSigmas{0.0, 0.9, 2.0, 3.0, 4.0, 6.0, 7.0};  // Fig. 3 (l.192) and l.198
 
 double dist(const std::vector<double>& x) { return std::hypot(x[0] - kMin[0], x[1] - kMin[1]); }
@@ -91,7 +91,7 @@ Outcome run_superacc_2d(const Experiment& e, const Options& o) {
   Report rep(e, o);
   rep.protocol("Eq. 15 (004, l.181): L = (t1^2 + 2 t2 - 7)^2 + (2 t1 + t2 - 5)^2 + 1e-3 (t1^6 + t2^6), the registry's "
                "`superacc_eq15`; its minimum (1.69038, 1.96340) by Newton's method (text, l.192: about (1.690, 1.963)).");
-  rep.protocol("From (-1, -3.8) with eta = 0.01 (l.184), the first 180 steps (l.186): GD (`sgd`, eq. 1) and `super_accel` "
+  rep.protocol("From (-1, -3.8) with eta = 0.01 (Fig. 3 caption, l.192), the first 180 steps (l.186): GD (`sgd`, eq. 1) and `super_accel` "
                "(eq. 4, g = 0.9) with sigma in {0, 0.9, 2, 3, 4, 6, 7} (Fig. 3 caption, l.192, and l.198); distance = "
                "Euclidean distance of the iterate theta from the minimum (Fig. 3(d,e)).");
   const double scan_step = o.pick(0.5, 0.25, 0.1);
