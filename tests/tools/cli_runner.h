@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace momenta::testing {
@@ -28,6 +29,12 @@ inline CmdResult run_shell(const std::string& cmd) {
 }
 
 inline CmdResult run_cli(const std::string& args) { return run_shell(std::string(MOMENTA_CLI_PATH) + " " + args); }
+
+// The whole of a file the command wrote, "" when it cannot be read.
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // run_cli under an address-space limit (ulimit -v, KiB): an allocation sized by a file fails
 // instead of passing unnoticed on a machine with memory to spare.

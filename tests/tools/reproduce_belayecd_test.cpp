@@ -20,12 +20,7 @@ namespace ex = momenta::cli::experiments;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using momenta::testing::slurp;
 
 // ---- ECDSep, Sec. 2 ----
 

@@ -23,12 +23,7 @@ namespace {
 
 using momenta::testing::run_cli;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using momenta::testing::slurp;
 
 class ReproduceSuperaccNets : public ::testing::Test {
  protected:

@@ -117,12 +117,7 @@ TEST(SuperaccMath, InitialRelaxationTimeTakesTheFasterRoot) {
   EXPECT_EQ(initial_relaxation_time(4.0, 0.9, 0.0), INFINITY);  // past heavy ball's limit 2(1 + g) = 3.8
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using momenta::testing::slurp;
 
 class SuperaccQuick : public ::testing::Test {
  protected:

@@ -22,12 +22,7 @@ namespace ex = momenta::cli::experiments;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using momenta::testing::slurp;
 
 ex::TableRow row(const std::string& name, double mean, double sd, bool ours) {
   ex::MeanSd s;

@@ -22,12 +22,7 @@ namespace {
 
 using momenta::testing::run_cli;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using momenta::testing::slurp;
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
