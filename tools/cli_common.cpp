@@ -9,6 +9,7 @@
 #include "momenta/data/cifar.h"
 #include "momenta/data/image_folder.h"
 #include "momenta/parse.h"
+#include "tools/model_registry.h"
 
 namespace momenta::cli {
 
@@ -172,9 +173,7 @@ ModelSpec ModelSpec::from_metadata(const std::map<std::string, std::string>& met
   if (get("format") != "momenta-model") bad_field(path, "format", get("format"), "'momenta-model'");
   ModelSpec s;
   s.model = get("model");
-  std::string known = "mlp";
-  for (const auto& name : models::resnet_names()) known += ", " + name;
-  if (s.model != "mlp" && known.find(", " + s.model) == std::string::npos) bad_field(path, "model", s.model, "one of " + known);
+  if (find_model(s.model) == nullptr) bad_field(path, "model", s.model, "one of " + model_names());
   s.activation = get("activation");
   try {
     nn::parse_activation(s.activation);
@@ -222,64 +221,16 @@ ModelSpec ModelSpec::from_metadata(const std::map<std::string, std::string>& met
 
 void check_spec_fits_tensors(const ModelSpec& spec, const std::vector<std::pair<std::string, Tensor>>& tensors,
                              const std::string& path) {
-  std::map<std::string, const Tensor*> by_name;
-  for (const auto& [name, t] : tensors) by_name[name] = &t;
-  const auto expect = [&](const std::string& name, const std::function<bool(const Shape&)>& fits,
-                          const std::string& implied) {
-    auto it = by_name.find(name);
-    check<FormatError>(it != by_name.end(), "'", path, "': the metadata describes a model with a parameter '", name,
-                       "' of shape ", implied, ", but the file has no tensor of that name");
-    check<FormatError>(fits(it->second->shape()), "'", path, "': tensor '", name, "' has shape ",
-                       fmt(it->second->shape()), ", but the metadata (", spec.model, ", hidden=", excerpt(spec.hidden),
-                       ", in_features=", spec.in_features, ", num_classes=", spec.num_classes, ") implies shape ", implied);
-  };
-  const auto exactly = [](Shape want) { return [want](const Shape& s) { return s == want; }; };
-  if (spec.model == "mlp") {
-    // make_mlp: Flatten at position 0, then Linear and activation pairs, then the last Linear.
-    std::vector<int64_t> widths = models::parse_hidden(spec.hidden);
-    widths.push_back(spec.num_classes);
-    int64_t in = spec.in_features;
-    for (size_t i = 0; i < widths.size(); ++i) {
-      const std::string layer = std::to_string(1 + 2 * i);
-      const Shape w = {widths[i], in}, b = {widths[i]};
-      expect(layer + ".weight", exactly(w), str_cat(fmt(w)));
-      expect(layer + ".bias", exactly(b), str_cat(fmt(b)));
-      in = widths[i];
-    }
-    check<FormatError>(tensors.size() == 2 * widths.size(), "'", path, "': the metadata describes an MLP with ",
-                       2 * widths.size(), " tensors, the file holds ", tensors.size());
-    return;
-  }
-  // A ResNet's layers are fixed by its name; only the stem's input channels and the head's
-  // classes come from the metadata, and those decide how large the model can be.
-  check<FormatError>(spec.in_shape.size() == 3 && spec.in_shape[0] >= 1, "'", path, "': model ", spec.model,
-                     " needs metadata field 'in_shape' C,H,W with C >= 1, got ", fmt(spec.in_shape));
-  const int64_t c = spec.in_shape[0], k = spec.num_classes;
-  expect("conv.weight", [c](const Shape& s) { return s.size() == 4 && s[1] == c; },
-         str_cat("[width, ", c, ", 3, 3] (", c, " input channels)"));
-  expect("fc.weight", [k](const Shape& s) { return s.size() == 2 && s[0] == k; },
-         str_cat("[", k, ", features] (", k, " classes)"));
-  expect("fc.bias", exactly(Shape{k}), str_cat("[", k, "]"));
+  const ModelEntry* e = find_model(spec.model);
+  check<FormatError>(e != nullptr, "'", path, "': metadata field 'model' is '", excerpt(spec.model), "', expected one of ",
+                     model_names());
+  e->check_fits(spec, tensors, path);
 }
 
 std::shared_ptr<nn::Module> build_model(const ModelSpec& spec) {
-  if (spec.model == "mlp") {
-    models::MlpConfig cfg;
-    cfg.in_features = spec.in_features;
-    cfg.hidden = models::parse_hidden(spec.hidden);
-    cfg.out_features = spec.num_classes;
-    cfg.activation = nn::parse_activation(spec.activation);
-    return models::make_mlp(cfg);
-  }
-  for (const auto& name : models::resnet_names()) {
-    if (spec.model != name) continue;
-    check<ValueError>(spec.in_shape.size() == 3, "model ", name, ": needs image samples [C, H, W], got ", fmt(spec.in_shape));
-    return models::make_resnet(name, spec.in_shape[0], spec.num_classes, default_generator(),
-                               models::parse_shortcut(spec.shortcut));
-  }
-  std::string known = "mlp";
-  for (const auto& name : models::resnet_names()) known += ", " + name;
-  throw ValueError(str_cat("unknown model '", excerpt(spec.model), "' (known: ", known, ")"));
+  const ModelEntry* e = find_model(spec.model);
+  if (e == nullptr) throw ValueError(str_cat("unknown model '", excerpt(spec.model), "' (known: ", model_names(), ")"));
+  return e->build(spec);
 }
 
 }  // namespace momenta::cli

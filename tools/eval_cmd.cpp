@@ -53,7 +53,7 @@ void run_eval(const EvalArgs& a) {
   auto opt = optim::make_optimizer("sgd", model->arena(), std::map<std::string, std::string>{{"lr", "0"}});
   train::TrainerOptions to;
   to.progress = false;
-  if (auto it = file.metadata.find("loss"); it != file.metadata.end()) to.loss = train::parse_loss(it->second);
+  if (auto it = file.metadata.find("loss"); it != file.metadata.end()) to.objective = std::make_shared<train::ClassificationObjective>(train::parse_loss(it->second));
   train::Trainer trainer(*model, *opt, to);
   const train::EvalResult r = trainer.evaluate(test_set);
   std::printf("%s on %s test set (%lld samples): loss %.4f, accuracy %.2f%%\n", a.checkpoint.c_str(), data.c_str(),

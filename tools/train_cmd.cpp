@@ -18,6 +18,7 @@
 #include "momenta/train/run_dir.h"
 #include "momenta/train/trainer.h"
 #include "tools/cli_common.h"
+#include "tools/model_registry.h"
 #include "tools/option_ranges.h"
 
 namespace momenta::cli {
@@ -137,7 +138,7 @@ void run_train(const TrainArgs& a) {
   to.hp_schedules = hp_schedules;
   to.averager = averager.get();
   to.avg_bn_batches = a.avg_bn_batches;
-  to.loss = loss;
+  to.objective = std::make_shared<train::ClassificationObjective>(loss);
   to.augmentation = augmentation;
   to.metrics_jsonl = a.out + "/metrics.jsonl";
   to.metrics_csv = a.out + "/metrics.csv";
@@ -187,7 +188,7 @@ void run_train(const TrainArgs& a) {
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train a model and save it (model.safetensors, metrics.jsonl, metrics.csv)");
-  cmd->add_option("--model", args->spec.model, "Model architecture: mlp, resnet20, resnet32, resnet56 or resnet18")
+  cmd->add_option("--model", args->spec.model, "Model architecture: " + model_names())
       ->capture_default_str();
   cmd->add_option("--shortcut", args->spec.shortcut,
                   "ResNet shortcuts: paper (A for resnet20/32/56, B for resnet18), A (zero-padded identity) or B "

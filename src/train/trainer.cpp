@@ -15,34 +15,23 @@
 
 namespace momenta::train {
 
-Loss parse_loss(const std::string& name) {
-  if (name == "cross_entropy") return Loss::kCrossEntropy;
-  if (name == "quadratic") return Loss::kQuadratic;
-  throw ValueError(str_cat("unknown loss '", name, "' (known: cross_entropy, quadratic)"));
+namespace {
+
+// NOTE [objectives]: training draws from one generator per global step, evaluation from one with
+// a fixed key; both keys come from the run's seed.
+constexpr uint64_t kStepKey = 0x0b1ec7157e95ULL, kEvalKey = 0x0b1ec7e7a1ULL;
+
+Generator step_generator(uint64_t seed, int64_t step) {
+  Generator g(seed ^ kStepKey);
+  g.set_state(g.seed(), static_cast<uint64_t>(step) << 32);  // 2^32 counter blocks per step
+  return g;
 }
 
-Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels) {
-  if (loss == Loss::kCrossEntropy) return cross_entropy(output, labels);
-  check<ShapeError>(output.dim() == 2 && labels.dim() == 1 && labels.size(0) == output.size(0),
-                    "quadratic loss: expected output [B, C] and labels [B], got ", fmt(output.shape()), " and ",
-                    fmt(labels.shape()));
-  const int64_t b = output.size(0), c = output.size(1);
-  Tensor onehot = Tensor::zeros({b, c}, output.dtype(), kCPU);
-  const int64_t* y = labels.data<int64_t>();
-  dispatch_floating(output.dtype(), "quadratic loss", [&](auto tag) {
-    using T = decltype(tag);
-    T* o = onehot.data<T>();
-    for (int64_t i = 0; i < b; ++i) {
-      check<ValueError>(y[i] >= 0 && y[i] < c, "quadratic loss: label ", y[i], " outside [0, ", c, ")");
-      o[i * c + y[i]] = T(1);
-    }
-  });
-  // mse_loss averages over B*C elements; the quadratic cost is 0.5*sum_c, averaged over B.
-  return mse_loss(output, onehot.to(output.device())) * (0.5 * static_cast<double>(c));
-}
+}  // namespace
 
 Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, TrainerOptions options)
     : model_(model), opt_(optimizer), opts_(std::move(options)) {
+  if (!opts_.objective) opts_.objective = std::make_shared<ClassificationObjective>(Loss::kCrossEntropy);
   check<ValueError>(opts_.epochs >= 0, "epochs must be >= 0, got ", opts_.epochs);
   check<ValueError>(opts_.batch_size > 0, "batch size must be positive, got ", opts_.batch_size);
   check<ValueError>(opts_.avg_bn_batches >= -1, "avg_bn_batches must be -1 (all), 0 (off) or a number of batches, got ",
@@ -64,23 +53,21 @@ EvalResult Trainer::evaluate_current(const data::Dataset& ds) {
   data::DataLoader loader(ds, {opts_.eval_batch_size, false, false, 0, true});
   loader.start_epoch(0);
   data::Batch batch;
-  double loss_sum = 0.0;
-  int64_t correct = 0, n = 0;
+  Generator gen(opts_.seed ^ kEvalKey);
+  EvalSums sum;
   while (loader.next(batch)) {
-    const int64_t b = batch.labels.numel();
-    Tensor out = model_(batch.images);
-    loss_sum += compute_loss(opts_.loss, out, batch.labels).item() * static_cast<double>(b);
-    const auto pred = argmax(out, 1).to_vector<int64_t>();
-    const int64_t* y = batch.labels.data<int64_t>();
-    for (int64_t i = 0; i < b; ++i) correct += pred[i] == y[i];
-    n += b;
+    const EvalSums s = objective().evaluate(model_, batch, gen);
+    sum.loss_sum += s.loss_sum;
+    sum.correct += s.correct;
+    sum.samples += s.samples;
   }
   model_.train(was_training);
   EvalResult r;
-  r.samples = n;
-  if (n > 0) {
-    r.loss = loss_sum / static_cast<double>(n);
-    r.accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  r.samples = sum.samples;
+  r.has_accuracy = objective().has_accuracy();
+  if (sum.samples > 0) {
+    r.loss = sum.loss_sum / static_cast<double>(sum.samples);
+    if (r.has_accuracy) r.accuracy = static_cast<double>(sum.correct) / static_cast<double>(sum.samples);
   }
   return r;
 }
@@ -197,7 +184,7 @@ std::map<std::string, std::string> Trainer::run_settings(int64_t dataset_size) c
   r["batch_size"] = std::to_string(opts_.batch_size);
   r["dataset_size"] = std::to_string(dataset_size);
   r["seed"] = std::to_string(opts_.seed);
-  r["loss"] = opts_.loss == Loss::kCrossEntropy ? "cross_entropy" : "quadratic";
+  r["loss"] = objective().name();
   const optim::Schedule& s = opts_.schedule;
   r["schedule"] = schedule_name(s.kind);
   r["warmup_steps"] = std::to_string(s.warmup_steps);
@@ -291,7 +278,8 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
     while (loader.next(batch)) {
       apply_schedules(total_steps);
       opt_.zero_grad();
-      Tensor loss = compute_loss(opts_.loss, model_(batch.images), batch.labels);
+      Generator gen = step_generator(opts_.seed, step_);
+      Tensor loss = objective().loss(model_, batch, gen);
       const double lv = loss.item();
       if (!std::isfinite(lv)) {  // a non-finite weight (e.g. loaded or written by hand) is named
         const std::string where = optim::describe_non_finite(opt_.arena());
@@ -316,7 +304,7 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       if (opts_.on_step) opts_.on_step(StepEvent{epoch, step_, lv});
       ++step_;
       ++batches;
-      const int64_t b = batch.labels.numel();
+      const int64_t b = batch.images.size(0);
       loss_sum += lv * static_cast<double>(b);
       samples += b;
       char status[48];
@@ -338,8 +326,14 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
     if (opts_.print_epochs) {
       std::printf("epoch %lld/%lld  train loss %.4f", static_cast<long long>(r.epoch),
                   static_cast<long long>(opts_.epochs), r.train_loss);
-      if (test_set != nullptr) std::printf("  test loss %.4f  test accuracy %.2f%%", r.test.loss, 100.0 * r.test.accuracy);
-      if (r.avg_test.samples > 0) std::printf("  (%s: %.2f%%)", avg->name(), 100.0 * r.avg_test.accuracy);
+      if (test_set != nullptr) std::printf("  test loss %.4f", r.test.loss);
+      if (test_set != nullptr && r.test.has_accuracy) std::printf("  test accuracy %.2f%%", 100.0 * r.test.accuracy);
+      if (r.avg_test.samples > 0) {
+        if (r.avg_test.has_accuracy)
+          std::printf("  (%s: %.2f%%)", avg->name(), 100.0 * r.avg_test.accuracy);
+        else
+          std::printf("  (%s: test loss %.4f)", avg->name(), r.avg_test.loss);
+      }
       std::printf("  (%.2f s)\n", r.seconds);
       std::fflush(stdout);
     }
@@ -347,11 +341,12 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       io::MetricsRecord rec{{"epoch", r.epoch}, {"step", step_}, {"train_loss", r.train_loss}};
       if (test_set != nullptr) {
         rec.emplace_back("test_loss", r.test.loss);
-        rec.emplace_back("test_accuracy", r.test.accuracy);
+        if (objective().has_accuracy()) rec.emplace_back("test_accuracy", r.test.accuracy);
       }
       if (avg != nullptr && test_set != nullptr) {
         rec.emplace_back("avg_test_loss", have_avg ? r.avg_test.loss : std::nan(""));
-        rec.emplace_back("avg_test_accuracy", have_avg ? r.avg_test.accuracy : std::nan(""));
+        if (objective().has_accuracy())
+          rec.emplace_back("avg_test_accuracy", have_avg ? r.avg_test.accuracy : std::nan(""));
       }
       rec.emplace_back("epoch_seconds", r.seconds);
       rec.emplace_back("lr", opt_.lr());
@@ -375,6 +370,7 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       metrics_->write(rec);
     }
     results.push_back(r);
+    if (opts_.on_epoch_end) opts_.on_epoch_end(r);
     if (!opts_.checkpoint.empty())
       save_checkpoint(opts_.checkpoint, model_, opt_, {epoch + 1, step_, base_lrs_, run_}, avg);
   }

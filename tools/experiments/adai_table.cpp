@@ -71,9 +71,7 @@ Outcome run_adai_table(const Experiment& e, const Options& o) {
   rep.choice("Network: ResNet-20 (He et al.'s CIFAR network, 0.27M parameters) stands for the paper's ResNet-18 "
              "(11M), on every dataset, including --full.");
   if (o.size != Size::kFull)
-    rep.choice("Scaling to about an hour on 2 cores: " + std::to_string(data->train.size()) + " of " +
-               std::to_string(data->pool_train) + " training images, " + std::to_string(data->test.size()) + " of " +
-               std::to_string(data->pool_test) + " test images, " + std::to_string(epochs) +
+    rep.choice("Scaling to about an hour on 2 cores: " + subset_text(*data) + ", " + std::to_string(epochs) +
                " epochs instead of 200 (milestones at the same fractions), " + std::to_string(seeds) +
                " seeds as in the paper. Fashion-MNIST (1x28x28, grey) stands for CIFAR-10; crop 28x28 after padding 4.");
   rep.choice("Normalisation: l.1672 says \"per-pixel zero-mean unit-variance\"; read as per channel with the "
@@ -95,14 +93,17 @@ Outcome run_adai_table(const Experiment& e, const Options& o) {
   std::vector<io::PlotSeries> curves;
   double total_s = 0, epochs_run = 0;
   const auto ms = methods();
+  const int64_t images = data->train.size();
+  TableProgress progress(e.name, static_cast<int64_t>(ms.size()) * seeds * epochs * images, !quick);
   for (size_t m = 0; m < ms.size(); ++m) {
     const Method& me = ms[m];
-    RunSpec spec{me.optim, me.hp, epochs, batch, milestones, 0, true, true};
+    RunSpec spec{me.optim, me.hp, epochs, batch, milestones, 0, true, true, {}};
     std::vector<double> best, fin;
     std::vector<double> mean_curve(static_cast<size_t>(epochs), 0.0);
     int curve_n = 0, diverged = 0;
     for (int64_t s = 0; s < seeds; ++s) {
       const uint64_t seed = o.seed * 1000 + static_cast<uint64_t>(s);
+      spec.on_epoch = progress.run(me.label + " seed " + std::to_string(s), images, epochs);
       const RunResult r = train_once(net, data->train, data->test, spec, seed);
       total_s += r.seconds;
       epochs_run += static_cast<double>(epochs);

@@ -109,10 +109,7 @@ Outcome run_ecd_table(const Experiment& e, const Options& o) {
   rep.choice("ECDSep weight decay: not given for CIFAR-100; 5e-4 as for SGDM (for Tiny ImageNet, l.226 gives ECDSep the "
              "weight decay of SGD). Other ECDSep settings at their defaults (F0 = 0, deltaEn = 0, s = 1, consEn on).");
   if (o.size != Size::kFull)
-    rep.choice("Scaling to about an hour on 2 cores: " + std::to_string(data->train.size()) + " of " +
-               std::to_string(data->pool_train) + " training images, " + std::to_string(data->test.size()) + " of " +
-               std::to_string(data->pool_test) + " test images, " +
-               std::to_string(epochs) + " epochs instead of 300 with SWA from epoch " + std::to_string(swa_start) +
+    rep.choice("Scaling to about an hour on 2 cores: " + subset_text(*data) + ", " + std::to_string(epochs) + " epochs instead of 300 with SWA from epoch " + std::to_string(swa_start) +
                ", sub-grids (above) trained on " + std::to_string(scan_train.size()) + " images, " +
                std::to_string(seeds) + " seeds (the paper: 4, l.224). Fashion-MNIST stands for CIFAR-100.");
   if (quick)
@@ -125,12 +122,18 @@ Outcome run_ecd_table(const Experiment& e, const Options& o) {
   std::vector<std::vector<std::string>> rows, scan_rows;
   std::vector<std::vector<double>> runs_csv, scan_csv;
   double total_s = 0, epochs_run = 0;
+  int64_t total_images = 0;
+  for (const auto& me : ms)
+    total_images += epochs * (static_cast<int64_t>(me.grid.size()) * scan_train.size() + seeds * data->train.size());
+  TableProgress progress(e.name, total_images, !quick);
   for (size_t m = 0; m < ms.size(); ++m) {
     const Method& me = ms[m];
     size_t best = 0;
     double best_err = INFINITY;
     for (size_t g = 0; g < me.grid.size(); ++g) {
-      RunSpec spec{me.optim, me.grid[g], epochs, batch, {}, swa_start, false, false};
+      RunSpec spec{me.optim, me.grid[g], epochs, batch, {}, swa_start, false, false, {}};
+      spec.on_epoch = progress.run(me.label + " scan " + std::to_string(g + 1) + "/" + std::to_string(me.grid.size()),
+                                   scan_train.size(), epochs);
       const RunResult r = train_once(net, scan_train, data->val, spec, o.seed * 1000 + 100);
       total_s += r.seconds;
       epochs_run += static_cast<double>(epochs) * static_cast<double>(scan_train.size()) /
@@ -140,10 +143,11 @@ Outcome run_ecd_table(const Experiment& e, const Options& o) {
                            r.diverged ? "diverged" : fmt_num(100 - r.final_error, 4)});
       if (std::isfinite(r.swa_error) && r.swa_error < best_err) best_err = r.swa_error, best = g;
     }
-    RunSpec spec{me.optim, me.grid[best], epochs, batch, {}, swa_start, false, false};
+    RunSpec spec{me.optim, me.grid[best], epochs, batch, {}, swa_start, false, false, {}};
     std::vector<double> swa_acc, fin_acc;
     int diverged = 0;
     for (int64_t s = 0; s < seeds; ++s) {
+      spec.on_epoch = progress.run(me.label + " seed " + std::to_string(s), data->train.size(), epochs);
       const RunResult r = train_once(net, data->train, data->test, spec, o.seed * 1000 + static_cast<uint64_t>(s));
       total_s += r.seconds;
       epochs_run += static_cast<double>(epochs);

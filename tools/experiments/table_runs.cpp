@@ -106,6 +106,11 @@ std::optional<TableData> load_table_data(const Options& o, const std::string& fu
   return d;
 }
 
+std::string subset_text(const TableData& d) {
+  return std::to_string(d.train.size()) + " of " + std::to_string(d.pool_train) + " training images, " +
+         std::to_string(d.test.size()) + " of " + std::to_string(d.pool_test) + " test images";
+}
+
 data::ImageDataset head(const data::ImageDataset& ds, int64_t n) {
   if (n < 0 || n >= ds.size()) return ds;
   std::vector<int64_t> idx(static_cast<size_t>(n));
@@ -155,11 +160,13 @@ RunResult train_once(const NetShape& net, const data::ImageDataset& train, const
   if (spec.augment) to.augmentation = data::crop_and_flip(shape[1], 4);
   to.averager = swa.get();
   to.avg_bn_batches = -1;
+  to.on_epoch_end = [&](const train::EpochResult& e) {
+    if (e.test.samples > 0) r.test_error.push_back(100.0 * (1.0 - e.test.accuracy));
+    if (spec.on_epoch) spec.on_epoch(e.epoch, e.test.samples > 0 ? r.test_error.back() : NAN);
+  };
   train::Trainer trainer(*model, *opt, to);
   try {
-    const auto results = trainer.fit(train, spec.eval_every_epoch ? &eval : nullptr);
-    for (const auto& e : results)
-      if (e.test.samples > 0) r.test_error.push_back(100.0 * (1.0 - e.test.accuracy));
+    trainer.fit(train, spec.eval_every_epoch ? &eval : nullptr);
     r.final_error = spec.eval_every_epoch && !r.test_error.empty()
                         ? r.test_error.back()
                         : 100.0 * (1.0 - trainer.evaluate(eval).accuracy);
@@ -169,11 +176,24 @@ RunResult train_once(const NetShape& net, const data::ImageDataset& train, const
     r.diverged = true;
     r.error = err.what();
     if (r.error.size() > 200) r.error = r.error.substr(0, 200) + "...";
-    r.test_error.clear();  // fit() returns nothing when it throws: no epoch is reported
-    r.final_error = r.swa_error = NAN;
+    r.final_error = r.swa_error = NAN;  // the epochs before the divergence keep their test errors
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+TableProgress::TableProgress(const std::string& name, int64_t total_images, bool enabled)
+    : bar_(std::make_unique<train::ProgressBar>(name, total_images, enabled)) {}
+
+TableProgress::~TableProgress() { bar_->finish(""); }
+
+std::function<void(int64_t, double)> TableProgress::run(const std::string& what, int64_t images, int64_t epochs) {
+  return [this, what, images, epochs](int64_t epoch, double err) {
+    done_ += images;
+    std::string status = what + ", epoch " + std::to_string(epoch) + "/" + std::to_string(epochs);
+    if (std::isfinite(err)) status += ", test error " + fmt_num(err, 3) + "%";
+    bar_->update(done_, status, done_);
+  };
 }
 
 std::string hp_text(const optim::HyperParams& hp) {

@@ -4,12 +4,15 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "momenta/data/dataset.h"
 #include "momenta/optim/optimizer.h"
+#include "momenta/train/progress.h"
 #include "tools/experiments/experiment.h"
 
 namespace momenta::cli::experiments {
@@ -37,6 +40,9 @@ struct DataSizes {
 std::optional<TableData> load_table_data(const Options& o, const std::string& full_dataset, const DataSizes& sizes,
                                          std::string& error);
 
+// "3000 of 60000 training images, 1000 of 10000 test images": how much of the pools a run uses.
+std::string subset_text(const TableData& d);
+
 // The first n samples of ds (all when n < 0 or n >= size).
 data::ImageDataset head(const data::ImageDataset& ds, int64_t n);
 
@@ -55,6 +61,9 @@ struct RunSpec {
   int64_t swa_start_epoch = 0;      // > 0: SWA of the weights at the end of every epoch from this one (1-based)
   bool augment = false;             // random crop after zero padding 4, and horizontal flip
   bool eval_every_epoch = false;    // else only at the end
+  // Called after each epoch (1-based) with its test error in percent (NaN when not evaluated);
+  // may be empty.
+  std::function<void(int64_t epoch, double test_error)> on_epoch;
 };
 
 struct RunResult {
@@ -68,10 +77,23 @@ struct RunResult {
 };
 
 // One run: the network initialised from `seed`, data order and augmentation from `seed`, then
-// evaluated on `eval`. A non-finite loss or weight ends the run (diverged) keeping what was
-// measured before.
+// evaluated on `eval`. A non-finite loss or weight ends the run (diverged) keeping the test errors
+// of the epochs before it.
 RunResult train_once(const NetShape& net, const data::ImageDataset& train, const data::ImageDataset& eval,
                      const RunSpec& spec, uint64_t seed);
+
+// A progress bar on stderr over all of a table's training, counted in training images seen.
+class TableProgress {
+ public:
+  TableProgress(const std::string& name, int64_t total_images, bool enabled);
+  ~TableProgress();
+  // The RunSpec::on_epoch of one run, labelled `what` (e.g. "Adam seed 1"), `images` per epoch.
+  std::function<void(int64_t, double)> run(const std::string& what, int64_t images, int64_t epochs);
+
+ private:
+  std::unique_ptr<train::ProgressBar> bar_;
+  int64_t done_ = 0;
+};
 
 // "lr=0.1, weight_decay=0.0005" from the given hyperparameters.
 std::string hp_text(const optim::HyperParams& hp);

@@ -2,7 +2,8 @@
 // bar, checkpoints and the divergence guard. The CLI, the experiments and the examples all train
 // through it.
 //
-// One step: zero_grad; loss = L(model(x), y); backward; averager.before_step(); optimizer.step
+// One step: zero_grad; loss = objective.loss(model, batch) (NOTE [objectives] in
+// train/objective.h); backward; averager.before_step(); optimizer.step
 // ({loss, step}); averager.step(...) (NOTE [averager protocol] in optim/averager.h). Before the
 // step the learning rate of every group is its base rate times the schedule's factor, and each
 // HpSchedule sets its hyperparameter on every group.
@@ -28,22 +29,29 @@
 #include "momenta/optim/optimizer.h"
 #include "momenta/optim/schedule.h"
 #include "momenta/train/checkpoint.h"
+#include "momenta/train/objective.h"
 
 namespace momenta::train {
-
-enum class Loss {
-  kCrossEntropy,  // softmax cross-entropy of the logits
-  kQuadratic,     // 0.5 * sum_c (output_c - onehot_c)^2, averaged over the batch (Nielsen's quadratic cost)
-};
-// "cross_entropy" or "quadratic"; ValueError lists the choices.
-Loss parse_loss(const std::string& name);
-// The batch loss of `output` [B, C] against int64 labels [B].
-Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels);
 
 struct StepEvent {
   int64_t epoch = 0;  // 0-based
   int64_t step = 0;   // global step just taken, from 0
   double loss = 0.0;  // the batch loss before the step
+};
+
+struct EvalResult {
+  double loss = 0.0;
+  double accuracy = 0.0;      // fraction in [0, 1]; 0 when the objective has none
+  bool has_accuracy = false;  // the objective counts correct predictions
+  int64_t samples = 0;
+};
+
+struct EpochResult {
+  int64_t epoch = 0;
+  double train_loss = 0.0;
+  double seconds = 0.0;  // training part only
+  EvalResult test;       // at the optimizer's eval_weights()
+  EvalResult avg_test;   // at the averager's weights (samples == 0 without an averager)
 };
 
 struct TrainerOptions {
@@ -57,7 +65,8 @@ struct TrainerOptions {
   std::string metrics_csv;
   std::string checkpoint;       // written (atomically) after every epoch when set
   std::string resume_from;      // a checkpoint to continue from when set
-  Loss loss = Loss::kCrossEntropy;
+  // What a step minimises and evaluation measures; empty: classification with cross-entropy.
+  std::shared_ptr<const Objective> objective;
   // Applied to training batches (seeded by `seed`, NOTE [augmentation stream]); must keep the
   // sample shape, since evaluation sees the plain samples.
   data::Augmentation augmentation;
@@ -79,20 +88,9 @@ struct TrainerOptions {
   std::function<void(int64_t epoch, optim::Optimizer&)> on_epoch_start;
   // Called after every step; may be empty.
   std::function<void(const StepEvent&)> on_step;
-};
-
-struct EvalResult {
-  double loss = 0.0;
-  double accuracy = 0.0;  // fraction in [0, 1]
-  int64_t samples = 0;
-};
-
-struct EpochResult {
-  int64_t epoch = 0;
-  double train_loss = 0.0;
-  double seconds = 0.0;  // training part only
-  EvalResult test;       // at the optimizer's eval_weights()
-  EvalResult avg_test;   // at the averager's weights (samples == 0 without an averager)
+  // Called after each epoch's evaluation, before its checkpoint; may be empty. What it is given
+  // stays measured when a later epoch diverges (fit() then throws).
+  std::function<void(const EpochResult&)> on_epoch_end;
 };
 
 class Trainer {
@@ -107,7 +105,8 @@ class Trainer {
   // and cuts the metrics files back to the checkpoint's epochs (NOTE [run directory] in
   // train/run_dir.h). A checkpoint that already covers every epoch trains nothing and says so.
   std::vector<EpochResult> fit(const data::Dataset& train, const data::Dataset* test);
-  // Mean loss and accuracy at the optimizer's eval_weights(), in eval mode, without a graph.
+  // Mean loss (and accuracy, when the objective has one) at the optimizer's eval_weights(), in
+  // eval mode, without a graph.
   EvalResult evaluate(const data::Dataset& ds);
   // The same at the averager's weights (ValueError without an averager or before its first
   // average); `bn_data` and `bn_epoch` as for with_averaged_weights.
@@ -133,6 +132,7 @@ class Trainer {
   // Restores the checkpoint and checks that it fits this run; returns the first epoch to train.
   int64_t resume(int64_t batches_per_epoch);
   data::LoaderOptions train_loader_options() const;
+  const Objective& objective() const { return *opts_.objective; }
 
   nn::Module& model_;
   optim::Optimizer& opt_;

@@ -1,0 +1,67 @@
+// What the Trainer minimises and what its evaluation measures (NOTE [objectives]).
+//
+// NOTE [objectives]
+// The Trainer knows nothing about the task. An Objective turns a batch into the loss a step
+// minimises, and a batch of held-out data into the sums an evaluation averages: the loss always,
+// an accuracy when the task has one. Classification (softmax cross-entropy, or Nielsen's quadratic
+// cost of the output against the one-hot label) is one objective; denoising score matching is
+// another. Objectives that draw random numbers (noise levels, noise) get a Generator from the
+// Trainer: in training one per global step, keyed by the run's seed, so a resumed run draws the
+// same numbers as an uninterrupted one without storing any generator state; in evaluation one with
+// a fixed key, so the test loss of every epoch is measured on the same noise and curves compare.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "momenta/data/loader.h"
+#include "momenta/nn/module.h"
+#include "momenta/random.h"
+#include "momenta/tensor.h"
+
+namespace momenta::train {
+
+// The sums one evaluation batch adds: loss_sum is the batch's mean loss times its sample count.
+struct EvalSums {
+  double loss_sum = 0.0;
+  int64_t correct = 0;  // classification only
+  int64_t samples = 0;
+};
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  // The stable name saved in run settings and model files ("cross_entropy", "quadratic", ...).
+  virtual std::string name() const = 0;
+  // The mean loss of a training batch; records a graph when grad mode is on.
+  virtual Tensor loss(nn::Module& model, const data::Batch& batch, Generator& gen) const = 0;
+  // One evaluation batch (called without a graph, the model in eval mode).
+  virtual EvalSums evaluate(nn::Module& model, const data::Batch& batch, Generator& gen) const;
+  // Whether evaluate() counts correct predictions (the Trainer then reports an accuracy).
+  virtual bool has_accuracy() const { return false; }
+};
+
+// Classification of [B, C] outputs against int64 labels [B].
+enum class Loss {
+  kCrossEntropy,  // softmax cross-entropy of the logits
+  kQuadratic,     // 0.5 * sum_c (output_c - onehot_c)^2, averaged over the batch (Nielsen's quadratic cost)
+};
+// "cross_entropy" or "quadratic"; ValueError lists the choices.
+Loss parse_loss(const std::string& name);
+// The batch loss of `output` [B, C] against int64 labels [B].
+Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels);
+
+class ClassificationObjective final : public Objective {
+ public:
+  explicit ClassificationObjective(Loss loss = Loss::kCrossEntropy) : loss_(loss) {}
+  std::string name() const override;
+  Tensor loss(nn::Module& model, const data::Batch& batch, Generator& gen) const override;
+  EvalSums evaluate(nn::Module& model, const data::Batch& batch, Generator& gen) const override;
+  bool has_accuracy() const override { return true; }
+  Loss kind() const { return loss_; }
+
+ private:
+  Loss loss_;
+};
+
+}  // namespace momenta::train

@@ -1,0 +1,59 @@
+#include "momenta/train/objective.h"
+
+#include "momenta/autograd.h"
+#include "momenta/error.h"
+#include "momenta/ops.h"
+
+namespace momenta::train {
+
+EvalSums Objective::evaluate(nn::Module& model, const data::Batch& batch, Generator& gen) const {
+  EvalSums s;
+  s.samples = batch.images.size(0);
+  s.loss_sum = loss(model, batch, gen).item() * static_cast<double>(s.samples);
+  return s;
+}
+
+Loss parse_loss(const std::string& name) {
+  if (name == "cross_entropy") return Loss::kCrossEntropy;
+  if (name == "quadratic") return Loss::kQuadratic;
+  throw ValueError(str_cat("unknown loss '", excerpt(name), "' (known: cross_entropy, quadratic)"));
+}
+
+Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels) {
+  if (loss == Loss::kCrossEntropy) return cross_entropy(output, labels);
+  check<ShapeError>(output.dim() == 2 && labels.dim() == 1 && labels.size(0) == output.size(0),
+                    "quadratic loss: expected output [B, C] and labels [B], got ", fmt(output.shape()), " and ",
+                    fmt(labels.shape()));
+  const int64_t b = output.size(0), c = output.size(1);
+  Tensor onehot = Tensor::zeros({b, c}, output.dtype(), kCPU);
+  const int64_t* y = labels.data<int64_t>();
+  dispatch_floating(output.dtype(), "quadratic loss", [&](auto tag) {
+    using T = decltype(tag);
+    T* o = onehot.data<T>();
+    for (int64_t i = 0; i < b; ++i) {
+      check<ValueError>(y[i] >= 0 && y[i] < c, "quadratic loss: label ", y[i], " outside [0, ", c, ")");
+      o[i * c + y[i]] = T(1);
+    }
+  });
+  // mse_loss averages over B*C elements; the quadratic cost is 0.5*sum_c, averaged over B.
+  return mse_loss(output, onehot.to(output.device())) * (0.5 * static_cast<double>(c));
+}
+
+std::string ClassificationObjective::name() const { return loss_ == Loss::kCrossEntropy ? "cross_entropy" : "quadratic"; }
+
+Tensor ClassificationObjective::loss(nn::Module& model, const data::Batch& batch, Generator& /*gen*/) const {
+  return compute_loss(loss_, model(batch.images), batch.labels);
+}
+
+EvalSums ClassificationObjective::evaluate(nn::Module& model, const data::Batch& batch, Generator& /*gen*/) const {
+  EvalSums s;
+  s.samples = batch.labels.numel();
+  Tensor out = model(batch.images);
+  s.loss_sum = compute_loss(loss_, out, batch.labels).item() * static_cast<double>(s.samples);
+  const auto pred = argmax(out, 1).to_vector<int64_t>();
+  const int64_t* y = batch.labels.data<int64_t>();
+  for (int64_t i = 0; i < s.samples; ++i) s.correct += pred[static_cast<size_t>(i)] == y[i];
+  return s;
+}
+
+}  // namespace momenta::train
