@@ -20,6 +20,9 @@ target_link_libraries(momenta_dnnl INTERFACE ${DNNL_LIBRARY})
 find_package(nlohmann_json REQUIRED CONFIG)
 find_package(CLI11 REQUIRED CONFIG)
 find_package(tomlplusplus REQUIRED CONFIG)
+# Eigen (Debian libeigen3-dev, header-only): the dense symmetric eigensolver behind the Frechet
+# distance of sample features (analysis/frechet.h); used privately by the engine.
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 # stb (Debian libstb-dev): headers in <include>/stb/ and the implementations compiled into libstb,
 # so no source file defines STB_IMAGE_IMPLEMENTATION.
 find_path(STB_INCLUDE_DIR stb/stb_image.h REQUIRED)

@@ -2,7 +2,7 @@
 # Installs the Debian packages momenta needs (run as root on Debian 12). Only what is missing
 # is installed; `--with-data` adds Fashion-MNIST, `--with-torch` the PyTorch benchmark peer.
 set -euo pipefail
-pkgs=(cmake ninja-build g++ libdnnl-dev zlib1g-dev libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libstb-dev libtomlplusplus-dev)
+pkgs=(cmake ninja-build g++ libdnnl-dev zlib1g-dev libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libstb-dev libtomlplusplus-dev libeigen3-dev)
 for arg in "$@"; do
   case "$arg" in
     --with-data) pkgs+=(dataset-fashion-mnist) ;;
