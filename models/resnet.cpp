@@ -31,14 +31,16 @@ ResNet::ResNet(int64_t in_channels, int64_t num_classes, const std::vector<int64
     if (p.dim() == 4) nn::init::kaiming_normal_(p, gen);
 }
 
-Tensor ResNet::forward(const Tensor& x) {
+Tensor ResNet::forward(const Tensor& x) { return (*fc)(features(x)); }
+
+Tensor ResNet::features(const Tensor& x) {
   check<ShapeError>(x.dim() == 4 && x.shape()[1] == stem->in_channels, "ResNet: input must be [N, ",
                     stem->in_channels, ", H, W], got ", fmt(x.shape()));
   const int64_t lanes = blocked ? preferred_channel_block(x.device(), x.dtype()) : 0;
   Tensor h = stem_bn->forward(stem->forward(x, stem->out_channels % std::max<int64_t>(lanes, 1) == 0 ? lanes : 0),
                               Tensor(), true);
   h = (*blocks)(h);
-  return (*fc)(global_avg_pool2d(h, h.dim() == 5 ? h.shape()[4] : 0));
+  return global_avg_pool2d(h, h.dim() == 5 ? h.shape()[4] : 0);
 }
 
 std::vector<std::string> resnet_names() { return {"resnet20", "resnet32", "resnet56", "resnet18"}; }

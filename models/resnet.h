@@ -31,7 +31,10 @@ class ResNet : public nn::Module {
   // blocks_per_stage and widths have one entry per stage; the first stage keeps the resolution.
   ResNet(int64_t in_channels, int64_t num_classes, const std::vector<int64_t>& widths,
          const std::vector<int64_t>& blocks_per_stage, nn::Shortcut shortcut, Generator& gen);
-  Tensor forward(const Tensor& x) override;
+  Tensor forward(const Tensor& x) override;  // fc(features(x))
+  // The globally pooled activations the classifier reads, [N, widths.back()] (what the Frechet
+  // distance of samples uses, models/fid_features.h).
+  Tensor features(const Tensor& x);
   std::string describe() const override { return description; }
 
   std::shared_ptr<nn::Conv2d> stem;

@@ -1,0 +1,54 @@
+// Features for the Frechet distance of generated images ("FID, momenta classifier features").
+//
+// No Inception weights exist here, so the features are the globally pooled activations of a
+// ResNet-20 that momenta trains on the same dataset: trained once, saved with its test accuracy,
+// and reused. Numbers computed with it compare with each other (same classifier file, same sample
+// count), never with Inception FID. A file is reused only when it says it is such a classifier of
+// the same dataset and sample shape; anything else is refused with a message naming the field.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "models/resnet.h"
+#include "momenta/analysis/frechet.h"
+#include "momenta/data/dataset.h"
+
+namespace momenta::models {
+
+struct FidFeatureNet {
+  std::shared_ptr<ResNet> net;
+  std::string dataset;          // what it was trained on, e.g. "fashion-mnist"
+  data::Normalization norm;     // applied to [0, 1] images before the network
+  double test_accuracy = 0.0;   // on the dataset's test split, at training time
+  int64_t train_images = 0;
+  int64_t epochs = 0;
+  bool trained_now = false;     // false: loaded from the file
+};
+
+struct FidTraining {
+  int64_t epochs = 3;
+  int64_t batch_size = 128;
+  int64_t max_train_images = 20000;  // the first this many of the training split; -1: all
+  double lr = 0.1;                   // SGD momentum 0.9, weight decay 5e-4, cosine to 0
+  uint64_t seed = 0;
+  bool progress = true;
+};
+
+// Loads `path` when it exists (FormatError when it is not a classifier of `dataset` with train's
+// sample shape); else trains one on `train`, measures it on `test`, and saves it to `path`.
+// `train` and `test` may have any normalisation; the classifier uses `norm`.
+FidFeatureNet load_or_train_fid_net(const std::string& path, const std::string& dataset, const data::ImageDataset& train,
+                                    const data::ImageDataset& test, const data::Normalization& norm,
+                                    const FidTraining& training = {});
+
+// The first n images of `ds` (all when n < 0) on the [0, 1] scale, [n, C, H, W] float32.
+Tensor images01(const data::ImageDataset& ds, int64_t n = -1);
+
+// Features [N, D] of images [N, C, H, W] given on the [0, 1] scale, in batches, without a graph.
+Tensor fid_features(FidFeatureNet& f, const Tensor& images, int64_t batch_size = 500);
+// The Gaussian fit of those features.
+analysis::GaussianFit fid_fit(FidFeatureNet& f, const Tensor& images);
+
+}  // namespace momenta::models

@@ -1,0 +1,97 @@
+// The FID classifier: trained once and saved, reloaded when the file fits, refused when it does
+// not; features of [0, 1] images; the Frechet distance separates two image populations.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "models/fid_features.h"
+#include "momenta/error.h"
+#include "momenta/io/safetensors.h"
+#include "momenta/random.h"
+
+using namespace momenta;
+namespace fs = std::filesystem;
+
+namespace {
+
+// n 1x8x8 images in 2 classes: class 0 dark with a bright left half, class 1 the mirror image.
+data::ImageDataset halves(uint64_t seed, int64_t n) {
+  Generator g(seed);
+  const auto u = rand({n * 64}, kFloat64, g).to_vector<double>();
+  std::vector<uint8_t> images(static_cast<size_t>(n * 64));
+  std::vector<int64_t> labels(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    labels[static_cast<size_t>(i)] = i % 2;
+    for (int64_t p = 0; p < 64; ++p) {
+      const bool left = p % 8 < 4, bright = (i % 2 == 0) == left;
+      images[static_cast<size_t>(i * 64 + p)] = static_cast<uint8_t>((bright ? 150 : 0) + u[static_cast<size_t>(i * 64 + p)] * 100);
+    }
+  }
+  return data::ImageDataset(images, {1, 8, 8}, labels, 2);
+}
+
+models::FidTraining quick_training() {
+  models::FidTraining t;
+  t.epochs = 2;
+  t.batch_size = 32;
+  t.progress = false;
+  return t;
+}
+
+fs::path temp_file(const std::string& name) {
+  return fs::temp_directory_path() / ("momenta_fid_" + std::to_string(::getpid()) + "_" + name);
+}
+
+}  // namespace
+
+TEST(FidFeatures, TrainsOnceThenReloadsTheSameNetwork) {
+  const fs::path path = temp_file("a.safetensors");
+  fs::remove(path);
+  const auto train = halves(1, 256), test = halves(2, 64);
+  const data::Normalization norm{{0.4}, {0.3}};
+  auto a = models::load_or_train_fid_net(path.string(), "halves", train, test, norm, quick_training());
+  EXPECT_TRUE(a.trained_now);
+  EXPECT_GT(a.test_accuracy, 0.9);  // the task is easy
+  ASSERT_TRUE(fs::exists(path));
+  auto b = models::load_or_train_fid_net(path.string(), "halves", train, test, norm, quick_training());
+  EXPECT_FALSE(b.trained_now);
+  EXPECT_EQ(b.test_accuracy, a.test_accuracy);
+  const Tensor x = models::images01(test, 16);
+  EXPECT_EQ(models::fid_features(a, x).to_vector<float>(), models::fid_features(b, x).to_vector<float>());
+  EXPECT_EQ(models::fid_features(a, x).shape(), (Shape{16, 64}));
+  fs::remove(path);
+}
+
+TEST(FidFeatures, DistanceIsSmallWithinAPopulationAndLargeBetweenTwo) {
+  const fs::path path = temp_file("b.safetensors");
+  fs::remove(path);
+  const auto train = halves(1, 256), test = halves(2, 200), more = halves(3, 200);
+  auto f = models::load_or_train_fid_net(path.string(), "halves", train, test, {{0.4}, {0.3}}, quick_training());
+  const auto fit_test = models::fid_fit(f, models::images01(test));
+  const auto fit_more = models::fid_fit(f, models::images01(more));
+  // Uniform noise images: what an untrained sampler would give.
+  Generator g(9);
+  const auto fit_noise = models::fid_fit(f, rand({200, 1, 8, 8}, kFloat32, g));
+  const double same = analysis::frechet_distance(fit_test, fit_more);
+  const double noise = analysis::frechet_distance(fit_test, fit_noise);
+  EXPECT_LT(same * 10, noise) << "same population " << same << ", noise " << noise;
+  fs::remove(path);
+}
+
+TEST(FidFeatures, RefusesAFileOfAnotherDatasetOrShape) {
+  const fs::path path = temp_file("c.safetensors");
+  fs::remove(path);
+  const auto train = halves(1, 64), test = halves(2, 16);
+  models::load_or_train_fid_net(path.string(), "halves", train, test, {}, quick_training());
+  EXPECT_THROW(models::load_or_train_fid_net(path.string(), "other", train, test, {}, quick_training()), FormatError);
+  // Metadata that claims to be a classifier but lacks a field.
+  const auto file = io::load_safetensors(path.string());
+  auto meta = file.metadata;
+  meta.erase("test_accuracy");
+  io::save_safetensors(path.string(), file.tensors, meta);
+  EXPECT_THROW(models::load_or_train_fid_net(path.string(), "halves", train, test, {}, quick_training()), FormatError);
+  // A plain model file is not a classifier file.
+  io::save_safetensors(path.string(), file.tensors, {{"format", "momenta-model"}});
+  EXPECT_THROW(models::load_or_train_fid_net(path.string(), "halves", train, test, {}, quick_training()), FormatError);
+  fs::remove(path);
+}
