@@ -73,7 +73,10 @@ Outcome run_adai_table(const Experiment& e, const Options& o) {
   if (o.size != Size::kFull)
     rep.choice("Scaling to about an hour on 2 cores: " + subset_text(*data) + ", " + std::to_string(epochs) +
                " epochs instead of 200 (milestones at the same fractions), " + std::to_string(seeds) +
-               " seeds as in the paper. Fashion-MNIST (1x28x28, grey) stands for CIFAR-10; crop 28x28 after padding 4.");
+               " seeds as in the paper. Fashion-MNIST (1x28x28, grey) stands for CIFAR-10; crop 28x28 after padding 4. "
+               "That is " + steps_text(data->train.size(), batch, epochs, 391 * 200) +
+               " (50,000 CIFAR-10 images in batches of 128 for 200 epochs): a rule that needs many steps at its "
+               "first rate to settle is judged early.");
   rep.choice("Normalisation: l.1672 says \"per-pixel zero-mean unit-variance\"; read as per channel with the "
              "training set's mean and standard deviation (as torchvision's Normalize does; not "
              "checked against the authors' code), not a mean image.");

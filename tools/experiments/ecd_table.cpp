@@ -111,7 +111,9 @@ Outcome run_ecd_table(const Experiment& e, const Options& o) {
   if (o.size != Size::kFull)
     rep.choice("Scaling to about an hour on 2 cores: " + subset_text(*data) + ", " + std::to_string(epochs) + " epochs instead of 300 with SWA from epoch " + std::to_string(swa_start) +
                ", sub-grids (above) trained on " + std::to_string(scan_train.size()) + " images, " +
-               std::to_string(seeds) + " seeds (the paper: 4, l.224). Fashion-MNIST stands for CIFAR-100.");
+               std::to_string(seeds) + " seeds (the paper: 4, l.224). Fashion-MNIST stands for CIFAR-100. That is " +
+               steps_text(data->train.size(), batch, epochs, 391 * 300) +
+               " (50,000 CIFAR-100 images in batches of 128 for 300 epochs).");
   if (quick)
     rep.choice("--quick: a tiny ResNet-8 (widths 4, 8, 8), 256 images, 2 epochs: it checks the plumbing, and its "
                "numbers say nothing about the claim.");

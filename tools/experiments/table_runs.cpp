@@ -111,6 +111,13 @@ std::string subset_text(const TableData& d) {
          std::to_string(d.test.size()) + " of " + std::to_string(d.pool_test) + " test images";
 }
 
+std::string steps_text(int64_t train_images, int64_t batch_size, int64_t epochs, int64_t paper_steps) {
+  const int64_t steps = (train_images + batch_size - 1) / batch_size * epochs;  // the loader keeps the last batch
+  return std::to_string(steps) + " optimizer steps a run, " +
+         fmt_num(100.0 * static_cast<double>(steps) / static_cast<double>(paper_steps), 2) + "% of the paper's " +
+         std::to_string(paper_steps);
+}
+
 data::ImageDataset head(const data::ImageDataset& ds, int64_t n) {
   if (n < 0 || n >= ds.size()) return ds;
   std::vector<int64_t> idx(static_cast<size_t>(n));

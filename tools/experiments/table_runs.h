@@ -43,6 +43,9 @@ std::optional<TableData> load_table_data(const Options& o, const std::string& fu
 // "3000 of 60000 training images, 1000 of 10000 test images": how much of the pools a run uses.
 std::string subset_text(const TableData& d);
 
+// "188 optimizer steps a run, 0.24% of the paper's 78200": how far a scaled run gets.
+std::string steps_text(int64_t train_images, int64_t batch_size, int64_t epochs, int64_t paper_steps);
+
 // The first n samples of ds (all when n < 0 or n >= size).
 data::ImageDataset head(const data::ImageDataset& ds, int64_t n);
 
