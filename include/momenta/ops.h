@@ -43,6 +43,8 @@ Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor silu(const Tensor& x);
 Tensor gelu(const Tensor& x);  // exact (erf) form
+Tensor sin(const Tensor& x);   // radians
+Tensor cos(const Tensor& x);
 
 // ---- reductions ----
 // Over `axes` (all axes when empty); keepdim keeps reduced axes with size 1.

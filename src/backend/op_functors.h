@@ -24,6 +24,8 @@ void with_unary(UnaryOp op, Fn&& fn) {
     case UnaryOp::kTanh: return fn(TanhOp{});
     case UnaryOp::kSilu: return fn(SiluOp{});
     case UnaryOp::kGelu: return fn(GeluOp{});
+    case UnaryOp::kSin: return fn(SinOp{});
+    case UnaryOp::kCos: return fn(CosOp{});
   }
   throw ValueError(str_cat("unknown unary op code ", static_cast<int>(op)));
 }

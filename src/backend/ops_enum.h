@@ -5,7 +5,7 @@
 
 namespace momenta::backend {
 
-enum class UnaryOp : uint8_t { kNeg, kExp, kLog, kSqrt, kAbs, kSquare, kSign, kRelu, kSigmoid, kTanh, kSilu, kGelu };
+enum class UnaryOp : uint8_t { kNeg, kExp, kLog, kSqrt, kAbs, kSquare, kSign, kRelu, kSigmoid, kTanh, kSilu, kGelu, kSin, kCos };
 
 enum class BinaryOp : uint8_t {
   kAdd, kSub, kMul, kDiv, kMax, kMin, kPow,

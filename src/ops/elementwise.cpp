@@ -2,6 +2,7 @@
 //   add: g, g          sub: g, -g        mul: g*b, g*a       div: g/b, -g*a/b^2
 //   max/min: g where the side was chosen (ties go to a)
 //   pow(a, e): g*e*a^(e-1)    exp: g*y   log: g/x   sqrt: g/(2y)   abs: g*sign(x)
+//   sin: g*cos(x)   cos: -g*sin(x)
 //   relu/sigmoid/tanh/silu/gelu: the fused derivative kernels of kernels/elementwise.h
 // Gradients of broadcast inputs are summed back to the input's shape (sum_to).
 #include "backend/backend.h"
@@ -233,6 +234,24 @@ Tensor square(const Tensor& x) {
   if (any_requires_grad({&x})) {
     const Tensor xd = x.detach();
     attach_grad_fn(out, "square", {x}, [xd](const Tensor& g) { return std::vector<Tensor>{mul(mul(g, xd), 2.0)}; });
+  }
+  return out;
+}
+
+Tensor sin(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kSin, x);
+  if (any_requires_grad({&x})) {
+    const Tensor xd = x.detach();
+    attach_grad_fn(out, "sin", {x}, [xd](const Tensor& g) { return std::vector<Tensor>{mul(g, cos(xd))}; });
+  }
+  return out;
+}
+
+Tensor cos(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kCos, x);
+  if (any_requires_grad({&x})) {
+    const Tensor xd = x.detach();
+    attach_grad_fn(out, "cos", {x}, [xd](const Tensor& g) { return std::vector<Tensor>{neg(mul(g, sin(xd)))}; });
   }
   return out;
 }

@@ -140,7 +140,8 @@ TEST(CudaBackend, UnaryMatchesCpu) {
   if (momenta::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
   const UnaryOp ops[] = {UnaryOp::kNeg,  UnaryOp::kExp,  UnaryOp::kLog,     UnaryOp::kSqrt,
                          UnaryOp::kAbs,  UnaryOp::kSquare, UnaryOp::kSign,  UnaryOp::kRelu,
-                         UnaryOp::kSigmoid, UnaryOp::kTanh, UnaryOp::kSilu, UnaryOp::kGelu};
+                         UnaryOp::kSigmoid, UnaryOp::kTanh, UnaryOp::kSilu, UnaryOp::kGelu,
+                         UnaryOp::kSin,  UnaryOp::kCos};
   for (DType dt : {kFloat32, kFloat64}) {
     for (UnaryOp op : ops) {
       const bool positive = op == UnaryOp::kLog || op == UnaryOp::kSqrt;

@@ -68,6 +68,14 @@ struct GeluOp {
   template <class T>
   MOMENTA_HD T operator()(T x) const { return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))); }
 };
+struct SinOp {
+  template <class T>
+  MOMENTA_HD T operator()(T x) const { return std::sin(x); }
+};
+struct CosOp {
+  template <class T>
+  MOMENTA_HD T operator()(T x) const { return std::cos(x); }
+};
 
 // ---- binary ----
 struct AddOp {
