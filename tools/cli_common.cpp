@@ -1,11 +1,13 @@
 #include "tools/cli_common.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 
 #include "models/mlp.h"
 #include "models/resnet.h"
+#include "models/unet.h"
 #include "momenta/data/cifar.h"
 #include "momenta/data/image_folder.h"
 #include "momenta/parse.h"
@@ -121,6 +123,7 @@ std::map<std::string, std::string> ModelSpec::to_metadata() const {
           {"in_shape", str_cat(in_shape.size() == 3 ? in_shape[0] : 0, ",", in_shape.size() == 3 ? in_shape[1] : 0, ",",
                                in_shape.size() == 3 ? in_shape[2] : 0)},
           {"shortcut", shortcut},
+          {"unet", unet},
           {"num_classes", std::to_string(num_classes)}};
 }
 
@@ -207,6 +210,13 @@ ModelSpec ModelSpec::from_metadata(const std::map<std::string, std::string>& met
         bad_field(path, "in_shape", it->second, expected);
       s.in_shape.push_back(std::stoll(p));
     }
+  }
+  if (auto it = meta.find("unet"); it != meta.end()) {
+    s.unet = it->second;
+    const auto names = models::unet_config_names();
+    if (std::find(names.begin(), names.end(), s.unet) == names.end()) bad_field(path, "unet", s.unet, "cpu or twin");
+  } else if (s.model == "unet") {
+    bad_field(path, "unet", "", "cpu or twin (a U-Net's configuration)");
   }
   if (auto it = meta.find("shortcut"); it != meta.end()) {
     s.shortcut = it->second;

@@ -46,6 +46,7 @@ struct ModelSpec {
   int64_t num_classes = 10;
   Shape in_shape = {1, 28, 28};  // [C, H, W] of one sample (convolutional models)
   std::string shortcut = "paper";  // ResNet shortcuts: paper, A (zero-padded identity) or B (1x1 projection)
+  std::string unet = "cpu";        // U-Net configuration (models/unet.h): cpu or twin
   std::map<std::string, std::string> to_metadata() const;
   // Every field checked and bounded (FormatError naming the file and the field).
   static ModelSpec from_metadata(const std::map<std::string, std::string>& meta, const std::string& path);
@@ -75,6 +76,7 @@ std::shared_ptr<nn::Module> build_model(const ModelSpec& spec);
 // Registers the subcommands on the app.
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_sample_command(CLI::App& app);  // momenta sample (sample_cmd.cpp)
 void add_optimize_command(CLI::App& app);  // momenta optimize (optimize_cmd.cpp)
 void add_optim_command(CLI::App& app);     // momenta optim list (optim_list_cmd.cpp)
 void add_reproduce_command(CLI::App& app);  // momenta reproduce (reproduce_cmd.cpp, experiments/)

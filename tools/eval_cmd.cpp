@@ -1,8 +1,10 @@
-// `momenta eval`: loads a saved model and reports its test loss and accuracy.
+// `momenta eval`: loads a saved model and reports its test loss and accuracy (for a score model,
+// its denoising score-matching loss on the test images).
 #include <omp.h>
 
 #include <cstdio>
 
+#include "models/score_model.h"
 #include "momenta/io/safetensors.h"
 #include "momenta/train/trainer.h"
 #include "momenta/optim/registry.h"
@@ -43,6 +45,9 @@ void run_eval(const EvalArgs& a) {
   model->finalize();
   model->load_state_dict(file.tensors);
   const LoadedData loaded = load_data(dopts, false);
+  const auto objective_it = file.metadata.find("objective");
+  const bool dsm = objective_it != file.metadata.end() && objective_it->second == "dsm";
+  if (dsm) loaded.test->set_normalization({});  // score models work on the [0, 1] scale
   const data::ImageDataset& test_set = *loaded.test;
   if (spec.model == "mlp")
     check<ValueError>(test_set.sample_numel() == spec.in_features, "the model takes ", spec.in_features, " inputs but ",
@@ -53,11 +58,21 @@ void run_eval(const EvalArgs& a) {
   auto opt = optim::make_optimizer("sgd", model->arena(), std::map<std::string, std::string>{{"lr", "0"}});
   train::TrainerOptions to;
   to.progress = false;
-  if (auto it = file.metadata.find("loss"); it != file.metadata.end()) to.objective = std::make_shared<train::ClassificationObjective>(train::parse_loss(it->second));
+  if (dsm) {
+    const models::ProcessSpec ps = models::ProcessSpec::from_metadata(file.metadata, a.checkpoint);
+    to.objective = std::make_shared<models::DsmObjective>(std::shared_ptr<const diffusion::NoiseProcess>(ps.make()),
+                                                          ps.dsm_options());
+  } else if (auto it = file.metadata.find("loss"); it != file.metadata.end()) {
+    to.objective = std::make_shared<train::ClassificationObjective>(train::parse_loss(it->second));
+  }
   train::Trainer trainer(*model, *opt, to);
   const train::EvalResult r = trainer.evaluate(test_set);
-  std::printf("%s on %s test set (%lld samples): loss %.4f, accuracy %.2f%%\n", a.checkpoint.c_str(), data.c_str(),
-              static_cast<long long>(r.samples), r.loss, 100.0 * r.accuracy);
+  if (r.has_accuracy)
+    std::printf("%s on %s test set (%lld samples): loss %.4f, accuracy %.2f%%\n", a.checkpoint.c_str(), data.c_str(),
+                static_cast<long long>(r.samples), r.loss, 100.0 * r.accuracy);
+  else
+    std::printf("%s on %s test set (%lld samples): %s loss %.4f\n", a.checkpoint.c_str(), data.c_str(),
+                static_cast<long long>(r.samples), to.objective->name().c_str(), r.loss);
 }
 
 }  // namespace

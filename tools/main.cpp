@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "momenta 0.1.0");
   momenta::cli::add_train_command(app);
   momenta::cli::add_eval_command(app);
+  momenta::cli::add_sample_command(app);
   momenta::cli::add_optimize_command(app);
   momenta::cli::add_optim_command(app);
   momenta::cli::add_reproduce_command(app);

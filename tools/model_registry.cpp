@@ -4,6 +4,7 @@
 
 #include "models/mlp.h"
 #include "models/resnet.h"
+#include "models/unet.h"
 #include "momenta/error.h"
 #include "momenta/random.h"
 
@@ -82,11 +83,34 @@ void check_resnet(const ModelSpec& spec, const NamedTensorList& tensors, const s
   tc.expect_exactly("fc.bias", {k});
 }
 
+std::shared_ptr<nn::Module> build_unet(const ModelSpec& spec) {
+  check<ValueError>(spec.in_shape.size() == 3 && spec.in_shape[1] == spec.in_shape[2],
+                    "model unet: needs square images [C, H, H], got ", fmt(spec.in_shape));
+  return models::make_unet(spec.unet, spec.in_shape[0], spec.in_shape[1]);
+}
+
+// A U-Net's shapes follow from its named configuration, channels and size, all bounded, so the
+// check builds one and compares every tensor.
+void check_unet(const ModelSpec& spec, const NamedTensorList& tensors, const std::string& path) {
+  std::shared_ptr<nn::Module> m;
+  try {
+    m = build_unet(spec);
+  } catch (const ValueError& e) {
+    throw FormatError(str_cat("'", path, "': the metadata describes no U-Net momenta builds: ", e.what()));
+  }
+  const TensorCheck tc(spec, tensors, path);
+  const auto want = m->named_parameters();
+  for (const auto& [name, t] : want) tc.expect_exactly(name, t.shape());
+  check<FormatError>(tensors.size() == want.size(), "'", path, "': the metadata describes a U-Net with ", want.size(),
+                     " tensors, the file holds ", tensors.size());
+}
+
 std::vector<ModelEntry> make_registry() {
   std::vector<ModelEntry> r;
   r.push_back({"mlp", "fully connected, --hidden widths and --activation", build_mlp, check_mlp});
   for (const auto& name : models::resnet_names())
     r.push_back({name, "CIFAR-style ResNet (He et al. 2016; resnet18: the ImageNet layout)", build_resnet, check_resnet});
+  r.push_back({"unet", "score U-Net for diffusion models (--objective dsm; --unet cpu or twin)", build_unet, check_unet});
   return r;
 }
 

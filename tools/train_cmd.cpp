@@ -5,8 +5,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
+#include "models/fid_features.h"
+#include "models/score_model.h"
 #include "momenta/autograd.h"
+#include "momenta/diffusion/ncsn.h"
 #include "momenta/data/dataset.h"
 #include "momenta/io/safetensors.h"
 #include "momenta/optim/averager.h"
@@ -46,9 +50,44 @@ struct TrainArgs {
   std::vector<std::string> avg_hp;
   int64_t avg_bn_batches = -1;
   std::string loss = "cross_entropy";
+  std::string objective = "classify";
+  std::string sde = "ve";
+  double sigma_min = 0.01;
+  double sigma_max = 0;  // 0: NCSNv2 Technique 1 on the training images
+  double beta_min = 0.1, beta_max = 20;
+  double sde_sigma = 25;
+  double t_min = -1;      // -1: the process's default
+  int64_t levels = 0;     // 0: continuous time
   std::string resume;
   bool no_progress = false;
 };
+
+// The noise process of --objective dsm. For ve without --sigma-max, NCSNv2's Technique 1: the
+// largest distance between two of (up to) 2000 training images.
+models::ProcessSpec diffusion_process(const TrainArgs& a, const data::ImageDataset& train_set) {
+  models::ProcessSpec p;
+  p.sde = a.sde;
+  if (a.sde == "ve") {
+    p.a = a.sigma_min;
+    p.b = a.sigma_max;
+    if (p.b <= 0) {
+      p.b = diffusion::max_pairwise_distance(models::images01(train_set, 2000));
+      std::printf("sigma_max %.4g: the largest distance between two of the first %lld training images (NCSNv2 "
+                  "Technique 1)\n", p.b, static_cast<long long>(std::min<int64_t>(2000, train_set.size())));
+    }
+  } else if (a.sde == "vp") {
+    p.a = a.beta_min;
+    p.b = a.beta_max;
+  } else {
+    p.a = a.sde_sigma;
+    p.b = 0;
+  }
+  const auto proc = p.make();  // ValueError for bad parameters
+  p.t_min = a.t_min >= 0 ? a.t_min : proc->default_t_min();
+  p.levels = a.levels;
+  check<ValueError>(p.levels != 1, "--levels: 1 is not a ladder of noise levels (0: continuous time, or 2 or more)");
+  return p;
+}
 
 void run_train(const TrainArgs& a) {
   check_dataset_name(a.data.name);
@@ -75,6 +114,9 @@ void run_train(const TrainArgs& a) {
     }
   }
   const train::Loss loss = train::parse_loss(a.loss);
+  const bool dsm = a.objective == "dsm";
+  check<ValueError>(dsm == (a.spec.model == "unet"), dsm ? "--objective dsm trains a score network: add --model unet"
+                                                         : "--model unet is a score network: add --objective dsm");
   optim::HyperParams avg_hp;
   if (!a.average.empty()) {
     const auto given = parse_key_values("--avg-hp", a.avg_hp);
@@ -93,6 +135,10 @@ void run_train(const TrainArgs& a) {
     std::printf("removed %s, left by a killed save\n", f.c_str());
   const LoadedData loaded = load_data(a.data, true);
   std::printf("loaded %s from %s\n", a.data.name.c_str(), loaded.dir.c_str());
+  if (dsm) {  // a score model learns the images on the [0, 1] scale it will sample on
+    loaded.train->set_normalization({});
+    loaded.test->set_normalization({});
+  }
   const data::ImageDataset& train_set = *loaded.train;
   const data::ImageDataset& test_set = *loaded.test;
   const data::Augmentation augmentation = [&] {
@@ -138,7 +184,17 @@ void run_train(const TrainArgs& a) {
   to.hp_schedules = hp_schedules;
   to.averager = averager.get();
   to.avg_bn_batches = a.avg_bn_batches;
-  to.objective = std::make_shared<train::ClassificationObjective>(loss);
+  std::optional<models::ProcessSpec> process;
+  if (dsm) {
+    process = diffusion_process(a, train_set);
+    auto objective = std::make_shared<models::DsmObjective>(
+        std::shared_ptr<const diffusion::NoiseProcess>(process->make()),
+        process->dsm_options());
+    std::printf("objective: denoising score matching, %s\n", objective->name().c_str());
+    to.objective = objective;
+  } else {
+    to.objective = std::make_shared<train::ClassificationObjective>(loss);
+  }
   to.augmentation = augmentation;
   to.metrics_jsonl = a.out + "/metrics.jsonl";
   to.metrics_csv = a.out + "/metrics.csv";
@@ -158,6 +214,9 @@ void run_train(const TrainArgs& a) {
   meta["seed"] = std::to_string(a.seed);
   meta["schedule"] = a.schedule;
   meta["loss"] = a.loss;
+  meta["objective"] = a.objective;
+  if (process)
+    for (const auto& [k, v] : process->to_metadata()) meta[k] = v;
   const std::string path = a.out + "/model.safetensors";
   {
     // Save the weights to evaluate: the paper's iterate for look-ahead rules (optimizer.h
@@ -177,9 +236,12 @@ void run_train(const TrainArgs& a) {
       std::printf("averaged weights (%s) saved to %s\n", a.average.c_str(), avg_path.c_str());
     }
   }
-  if (!results.empty()) {
+  if (!results.empty() && results.back().test.has_accuracy) {
     std::printf("final test accuracy %.2f%% after %lld epochs (training time %.1f s); model saved to %s\n",
                 100.0 * results.back().test.accuracy, static_cast<long long>(a.epochs), seconds, path.c_str());
+  } else if (!results.empty()) {
+    std::printf("final test loss %.4f after %lld epochs (training time %.1f s); model saved to %s\n",
+                results.back().test.loss, static_cast<long long>(a.epochs), seconds, path.c_str());
   }
 }
 
@@ -252,6 +314,33 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--loss", args->loss, "cross_entropy or quadratic (0.5*|output - onehot|^2)")
       ->capture_default_str()
       ->check(CLI::IsMember({"cross_entropy", "quadratic"}));
+  cmd->add_option("--objective", args->objective,
+                  "classify (the --loss of the output against the label) or dsm (denoising score matching of a "
+                  "--model unet on the images scaled to [0, 1]; sample with momenta sample)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"classify", "dsm"}));
+  cmd->add_option("--unet", args->spec.unet, "U-Net configuration: cpu (widths 16-32-64) or twin (32-64-128, the "
+                  "PyTorch benchmark's)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cpu", "twin"}));
+  cmd->add_option("--sde", args->sde,
+                  "dsm noise process: ve (sigma_min (sigma_max/sigma_min)^t, NCSN), vp (DDPM's linear beta) or "
+                  "ve-power (dx = sigma^t dw, the PyTorch benchmark's)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ve", "vp", "ve-power"}));
+  add_number(cmd, "--sigma-min", args->sigma_min, "ve: the smallest noise level", {0, 1e6, true})->capture_default_str();
+  add_number(cmd, "--sigma-max", args->sigma_max,
+             "ve: the largest noise level (0: the largest distance between training images, NCSNv2 Technique 1)",
+             {0, 1e6})
+      ->capture_default_str();
+  add_number(cmd, "--beta-min", args->beta_min, "vp: beta(0)", {0, 1e3, true})->capture_default_str();
+  add_number(cmd, "--beta-max", args->beta_max, "vp: beta(1)", {0, 1e3, true})->capture_default_str();
+  add_number(cmd, "--sde-sigma", args->sde_sigma, "ve-power: sigma", {1, 1e6, true})->capture_default_str();
+  add_number(cmd, "--t-min", args->t_min, "dsm: the smallest time trained on (-1: the process's default)", {-1, 1})
+      ->capture_default_str();
+  add_number(cmd, "--levels", args->levels,
+             "dsm: train on this many discrete noise levels (NCSN; 0: continuous time)", {0, 1e6})
+      ->capture_default_str();
   add_number(cmd, "--seed", args->seed, "Seed for initialisation and data order", seed_range())->capture_default_str();
   add_number(cmd, "--threads", args->threads, "OpenMP threads (0: all cores)", threads_range())->capture_default_str();
   cmd->add_option("--out", args->out, "Output directory")->capture_default_str();
