@@ -163,12 +163,20 @@ TEST_F(ReproduceSuperaccNets, MnistNamesItsDataAndCountsItsSettings) {
   // levels in that column, and decide the verdict (NOTE [superacc-mnist rule]).
   const std::regex row(
       R"(\| 784-[0-9-]+, (full batch|minibatch 200, run [0-9]) \| ([0-4]) of 4 \| ([0-4]) of 4 \| ([0-4]) of 4 \|)");
-  int rows = 0, all_four[3] = {0, 0, 0};
+  int rows = 0, all_four[3] = {0, 0, 0}, lost = 0;
   for (auto it = std::sregex_iterator(report.begin(), report.end(), row); it != std::sregex_iterator(); ++it) {
     ++rows;
-    for (int k = 0; k < 3; ++k) all_four[k] += (*it)[k + 2].str() == "4";
+    for (int k = 0; k < 3; ++k) {
+      all_four[k] += (*it)[k + 2].str() == "4";
+      lost += 4 - std::stoi((*it)[k + 2].str());
+    }
   }
   EXPECT_EQ(rows, 4);
+  // The per-level count of comparisons sigma 4 did not win adds up to the table's.
+  std::smatch m;
+  const std::regex by_level(R"(loss 1/2: ([0-9]+) of 12; loss 9/10: ([0-9]+); accuracy 1/2: ([0-9]+); accuracy 9/10: ([0-9]+)\.)");
+  ASSERT_TRUE(std::regex_search(report, m, by_level)) << report;
+  EXPECT_EQ(std::stoi(m[1].str()) + std::stoi(m[2].str()) + std::stoi(m[3].str()) + std::stoi(m[4].str()), lost);
   EXPECT_NE(report.find("first vs sigma 0 in " + std::to_string(all_four[0]) + ", vs sigma 0.9 in " +
                         std::to_string(all_four[1]) + ", vs sigma 2 in " + std::to_string(all_four[2]) +
                         " of 4 settings (MNIST (10k-digit subset))"),

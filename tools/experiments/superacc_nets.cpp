@@ -329,6 +329,7 @@ Outcome run_mnist(const Experiment& e, const Options& o) {
   std::vector<std::vector<std::string>> rows, judged;
   const std::vector<double> sigmas = {0.0, 0.9, 2.0, 4.0, 20.0};
   int settings = 0, pairs_held = 0;
+  std::vector<int> not_won(4, 0);  // per level (loss 1/2, 9/10, accuracy 1/2, 9/10): comparisons sigma 4 did not win
   std::map<double, int> held_vs;  // rival sigma -> settings where sigma 4 reached all four levels first
   struct Setting {
     std::vector<int64_t> hidden;
@@ -398,6 +399,8 @@ Outcome run_mnist(const Experiment& e, const Options& o) {
     for (const auto& lv : j.levels) detail += (detail.empty() ? "" : "; ") + level_detail(lv);
     jrow.push_back(detail);
     judged.push_back(jrow);
+    for (size_t i = 0; i < j.levels.size() && i < not_won.size(); ++i)
+      for (double r : kRivals) not_won[i] += !(j.levels[i].steps.at(kJudged) < j.levels[i].steps.at(r));
     if (st.full || st.run == 0) {
       std::vector<io::PlotSeries> acc_curves, loss_curves;
       for (const auto& [s, c] : curves) {
@@ -428,6 +431,10 @@ Outcome run_mnist(const Experiment& e, const Options& o) {
   rep.table({"setting", "levels sigma 4 reached first vs sigma 0", "vs sigma 0.9", "vs sigma 2",
              "level (fraction of sigma 0's progress): steps of sigma 4, 0, 0.9, 2 [20]"},
             judged);
+  const int per_level = settings * static_cast<int>(kRivals.size());
+  rep.text("Comparisons sigma 4 did not win strictly (ties included), by level, over all settings and rivals: loss 1/2: " +
+           std::to_string(not_won[0]) + " of " + std::to_string(per_level) + "; loss 9/10: " + std::to_string(not_won[1]) +
+           "; accuracy 1/2: " + std::to_string(not_won[2]) + "; accuracy 9/10: " + std::to_string(not_won[3]) + ".");
   rep.text("Reading the loss levels: an all-zero output is at distance exactly 1 from every one-hot vector, so a loss "
            "level near or above 1 can be reached before the network classifies anything; the accuracy levels and the "
            "lower loss level measure the learning itself.");
