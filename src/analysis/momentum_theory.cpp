@@ -29,6 +29,34 @@ double sigma_star_ode1(double a, double mu) { return 2.0 / std::sqrt(a) - (1.0 -
 double sigma_star_ode_backward(double a, double mu) { return -2.0 + 2.0 * std::sqrt(1.0 + 1.0 / a) - (1.0 - mu) / a; }
 double sigma_star_ode2(double a, double mu) { return -1.0 + std::sqrt(1.0 + 4.0 / a) - (1.0 - mu) / a; }
 
+double eq13_overtakes_eq14(double mu, double lo, double hi) {
+  if (!(lo > 0.0 && hi > lo && std::isfinite(hi)))
+    throw ValueError(str_cat("eq13_overtakes_eq14: need 0 < lo < hi, finite; got lo = ", lo, ", hi = ", hi));
+  // > 0 while eq. 14 is strictly the closer.
+  const auto gap = [mu](double a) {
+    const double ex = sigma_star_exact(a, mu);
+    return std::fabs(sigma_star_ode_backward(a, mu) - ex) - std::fabs(sigma_star_ode2(a, mu) - ex);
+  };
+  if (!(gap(lo) > 0.0)) return lo;
+  const int n = 2000;
+  const double ratio = std::log(hi / lo);
+  double prev = lo;
+  for (int i = 1; i <= n; ++i) {
+    const double a = i == n ? hi : lo * std::exp(ratio * i / n);
+    if (gap(a) > 0.0) {
+      prev = a;
+      continue;
+    }
+    double l = prev, h = a;  // gap(l) > 0 >= gap(h)
+    while (h - l > 1e-13 * h) {
+      const double m = (l + h) / 2.0;
+      (gap(m) > 0.0 ? l : h) = m;
+    }
+    return h;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
 std::pair<double, double> paper_ode_coefficients(int which, double a, double mu, double sigma) {
   const double alpha = mu - a * sigma - 1.0;
   switch (which) {

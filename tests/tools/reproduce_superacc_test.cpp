@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -146,9 +147,29 @@ TEST_F(SuperaccQuick, QuadraticReportsEachStatementOfTheText) {
       << rep;
   EXPECT_NE(rep.find("all three k eta of Fig. 1(a)): no"), std::string::npos);
   EXPECT_NE(rep.find("to the numerical sigma* at every k eta (l.155): no"), std::string::npos);
-  EXPECT_NE(rep.find("sigma = 1 (l.135): yes"), std::string::npos);
   EXPECT_NE(rep.find("**Verdict:** the claim held in part."), std::string::npos);
   EXPECT_TRUE(fs::exists(root_ / "superacc-quadratic" / "fig2b_odes.csv"));
+  // (D) holds only when ODE (11) ranks first under every x'(0) reading the report lists.
+  const std::regex ranking_line(R"(best first, under each reading of x'\(0\) \(the text gives none\): ([^\n]*?)\. \(D\) requires)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(rep, m, ranking_line)) << rep;
+  const std::string ranking = m[1].str();
+  const std::regex reading(R"(: \(([0-9]+)\) < \(([0-9]+)\) < \(([0-9]+)\))");
+  int readings = 0, eleven_first = 0;
+  for (auto it = std::sregex_iterator(ranking.begin(), ranking.end(), reading); it != std::sregex_iterator(); ++it) {
+    ++readings;
+    eleven_first += (*it)[1].str() == "11";
+  }
+  EXPECT_EQ(readings, 4) << ranking;
+  const bool d_holds = eleven_first == readings;
+  EXPECT_NE(rep.find(d_holds ? "under every x'(0) reading: yes" : "under every x'(0) reading: no (depends on x'(0))"),
+            std::string::npos)
+      << ranking;
+  // The crossover of eqs. 13 and 14 is computed, and the (A)-(C) caveat is stated.
+  const std::regex cross(R"(eq\. 13 becomes at least as close as eq\. 14 from k eta = \*\*([0-9.]+)\*\*)");
+  ASSERT_TRUE(std::regex_search(rep, m, cross)) << rep;
+  EXPECT_NEAR(std::stod(m[1].str()), eq13_overtakes_eq14(0.9, 0.001, 3.8), 1e-3);
+  EXPECT_NE(rep.find("(A)-(C) are closed-form outcomes, not measurements of the algorithm"), std::string::npos);
 }
 
 TEST_F(SuperaccQuick, TwoDRunsEq15AndSaysWhereEachSigmaEnds) {
@@ -158,6 +179,18 @@ TEST_F(SuperaccQuick, TwoDRunsEq15AndSaysWhereEachSigmaEnds) {
   EXPECT_NE(rep.find("| sigma 7 |"), std::string::npos);
   EXPECT_NE(rep.find("**Verdict:**"), std::string::npos);
   EXPECT_TRUE(fs::exists(root_ / "superacc-2d" / "sigma_scan.csv"));
+  // sigma 6 beside, not required; the sensitivity line names eight variants and counts its changes.
+  EXPECT_NE(rep.find("sigma 6, beside the verdict (l.198"), std::string::npos) << rep;
+  std::smatch m;
+  const std::regex sens(R"(Sensitivity of the verdict \(([a-z ]+)\) to the trapping thresholds, each halved and doubled alone, same runs: ([^\n]*?)\. The verdict changes in ([0-8]) of 8\.)");
+  ASSERT_TRUE(std::regex_search(rep, m, sens)) << rep;
+  const std::string variants = m[2].str();
+  int n = 0, changed = 0;
+  for (size_t at = 0; (at = variants.find(": ", at)) != std::string::npos; at += 2) ++n;
+  for (size_t at = 0; (at = variants.find("(changed)", at)) != std::string::npos; at += 9) ++changed;
+  EXPECT_EQ(n, 8) << variants;
+  EXPECT_EQ(changed, std::stoi(m[3].str())) << variants;
+  EXPECT_NE(rep.find(std::string("**Verdict:** the claim ") + m[1].str() + "."), std::string::npos);
 }
 
 TEST_F(SuperaccQuick, RmspropRunsBothLearningRatesOfFig8) {
