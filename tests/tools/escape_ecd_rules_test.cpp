@@ -44,8 +44,8 @@ TEST_F(EscapeEcdQuick, AdaiEscapeReportsBothLandscapes) {
                         "### Data variance 4", "### Data variance 1.5", "**Checks on this landscape:**"})
     EXPECT_NE(rep.find(s), std::string::npos) << s;
   // The two-valley runs start in the averaged loss's minimum and stop at its saddle (var = 1.5).
-  EXPECT_NE(rep.find("minimum y = -2.03"), std::string::npos);
-  EXPECT_NE(rep.find("saddle y = 0.37"), std::string::npos);
+  EXPECT_NE(rep.find("minimum y = -2.028"), std::string::npos);
+  EXPECT_NE(rep.find("saddle y = 0.371"), std::string::npos);
   const std::string csv = slurp(root_ / "escape_rates_two_valleys.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 12);
   EXPECT_TRUE(fs::exists(root_ / "neg_log_rate_vs_inv_k_two_valleys.svg"));
