@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "momenta/error.h"
 
@@ -94,5 +95,35 @@ double smoothed_st_min(double var) {
 }
 
 double smoothed_st_two_valley_limit() { return (16.0 - std::cbrt(675.0 / 8.0)) / 6.0; }
+
+std::vector<double> st_data_stationary_points(double m1, double m2, double m3) {
+  check<ValueError>(std::isfinite(m1) && std::isfinite(m2) && std::isfinite(m3),
+                    "st_data_stationary_points: the data moments must be finite");
+  // y^3 + b y^2 + c y + d = 0 (the gradient over 2); y = t - b/3 gives t^3 + P t + Q = 0.
+  const double b = -3.0 * m1, c = 3.0 * m2 - 8.0, d = 8.0 * m1 - m3 + 1.25;
+  const double P = c - b * b / 3.0, Q = 2.0 * b * b * b / 27.0 - b * c / 3.0 + d, shift = -b / 3.0;
+  std::vector<double> roots;
+  if (4.0 * P * P * P + 27.0 * Q * Q < 0) {  // three real roots (P < 0): the trigonometric form
+    const double m = 2.0 * std::sqrt(-P / 3.0);
+    const double phi = std::acos(std::clamp(3.0 * Q / (P * m), -1.0, 1.0)) / 3.0;
+    for (int j = 0; j < 3; ++j) roots.push_back(shift + m * std::cos(phi - 2.0 * std::numbers::pi * j / 3.0));
+  } else {  // one real root: Cardano
+    const double s = std::sqrt(Q * Q / 4.0 + P * P * P / 27.0);
+    roots.push_back(shift + std::cbrt(-Q / 2.0 + s) + std::cbrt(-Q / 2.0 - s));
+  }
+  for (double& y : roots)  // polish: a Newton step on the cubic itself
+    for (int i = 0; i < 3; ++i) {
+      const double g = ((y + b) * y + c) * y + d, dg = (3.0 * y + 2.0 * b) * y + c;
+      if (dg != 0) y -= g / dg;
+    }
+  std::sort(roots.begin(), roots.end());
+  return roots;
+}
+
+double smoothed_st_saddle(double var) {
+  check<ValueError>(std::isfinite(var) && var >= 0 && var < smoothed_st_two_valley_limit(),
+                    "smoothed_st_saddle: two valleys need 0 <= var < ", smoothed_st_two_valley_limit(), ", got ", var);
+  return st_data_stationary_points(0.0, var, 0.0)[1];
+}
 
 }  // namespace momenta::analysis

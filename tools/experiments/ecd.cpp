@@ -215,6 +215,8 @@ BatchMean batch_mean(const std::vector<double>& v, size_t from) {
 
 struct PeakRun {
   double r_star = NAN, r_peak = NAN;  // eq. 7 and the measured mode of |Theta|
+  double r_smoothed = NAN;            // what the mode estimator finds on eq. 6 itself (set by run_eta)
+  std::vector<double> tail;           // r over the last 90% of the steps
   double r2_pred = NAN;               // <|Theta|^2> under eq. 6
   BatchMean r2;                       // measured <|Theta|^2>
   double speed_pred = NAN, speed_meas = NAN;  // per-step |dTheta|/lr near Theta_*: eq. 8 rescaled, measured
@@ -223,7 +225,7 @@ struct PeakRun {
 
 // ECDSep with s = 0 (the separable Hamiltonian of eq. 9, whose measure is eq. 4) on
 // F = |Theta|^2 / 2 (F2 = 1/2, F_min = 0) with F0 = -gap, from radius r0 along (1,...,1)/sqrt(n).
-PeakRun ecd_peak_run(int n, double eta, double gap, double r0, double lr, double nu, int steps) {
+PeakRun ecd_peak_run(int n, double eta, double gap, double r0, double lr, double nu, int steps, double seed = 11) {
   const double F2 = 0.5;
   PeakRun out;
   out.r_star = std::sqrt(ecd_eq7_peak_radius_sq(n, F2, gap, eta));
@@ -232,7 +234,7 @@ PeakRun ecd_peak_run(int n, double eta, double gap, double r0, double lr, double
   const Trace tr = trace_run(test_fn("quadratic", n),
                              x0,
                              {"ecdsep",
-                              {{"lr", {lr}}, {"eta", {eta}}, {"F0", {-gap}}, {"nu", {nu}}, {"s", {0.0}}, {"seed", {11}}},
+                              {{"lr", {lr}}, {"eta", {eta}}, {"F0", {-gap}}, {"nu", {nu}}, {"s", {0.0}}, {"seed", {seed}}},
                               "",
                               {},
                               steps},
@@ -246,7 +248,9 @@ PeakRun ecd_peak_run(int n, double eta, double gap, double r0, double lr, double
   }
   out.r2 = batch_mean(r2, from);
   const std::vector<double> tail(r.begin() + static_cast<std::ptrdiff_t>(from), r.end());
-  out.r_peak = kde_mode(tail, 0.0, 3.0 * out.r_star, 0.05 * out.r_star);
+  const double h = 0.05 * out.r_star;
+  out.r_peak = kde_mode(tail, 0.0, 3.0 * out.r_star, h);
+  out.tail = tail;
   // Energy (deltaEn = 1 when s = 0): E = (F(x0) - F0)^eta. In ECDSep's time the speed is
   // 2 |Pi| / (s + Pi^2) = 2 sqrt(V / E) for s = 0, and eq. 8's sqrt(E V) becomes 2 eq8 / E.
   const double E = std::pow(r0 * r0 / 2 + gap, eta);
@@ -263,10 +267,17 @@ PeakRun ecd_peak_run(int n, double eta, double gap, double r0, double lr, double
   return out;
 }
 
+// The two-sided 95% quantile of Student's t with dof degrees of freedom (1 to 9; 1.96 beyond).
+double t975(int dof) {
+  static const double t[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262};
+  return dof >= 1 && dof <= 9 ? t[dof - 1] : 1.96;
+}
+
 Outcome run_eta(const Experiment& e, const Options& o) {
   Report rep(e, o);
-  const int n = 10, steps = o.pick(3000, 400000, 2000000);
+  const int n = 10, seeds = o.pick(3, 8, 8), steps = o.pick(1000, 100000, 500000);
   const double gap = 1.0, r0 = 2.0, lr = 0.02, nu = 0.05, tol = 0.1;
+  const double tq = t975(seeds - 1);
   const std::vector<double> etas =
       o.size == Size::kQuick ? std::vector<double>{2, 4} : std::vector<double>{1.5, 2, 3, 4, 6};
   rep.protocol("Eq. 7 (001, l.56) is the peak of eq. 6's radial density (l.52) in an isotropic quadratic basin, derived "
@@ -277,13 +288,29 @@ Outcome run_eta(const Experiment& e, const Options& o) {
   rep.protocol("So: ECDSep with s = 0 (deltaEn = 1, l.108), F = |Theta|^2/2 in n = " + std::to_string(n) +
                " dimensions (F2 = 1/2, F_min = 0), F0 = " + fmt_num(-gap) + " (F_min - F0 = " + fmt_num(gap) +
                "), start at radius " + fmt_num(r0) + " along (1,...,1)/sqrt(n), lr = " + fmt_num(lr) + ", nu = " +
-               fmt_num(nu) + ", " + std::to_string(steps) + " steps; over the last 90% of the steps: the mode of "
-               "|Theta| (Gaussian kernel density, bandwidth 0.05 Theta_*) against eq. 7, the mean of |Theta|^2 against "
-               "eq. 6 (quadrature), and the per-step speed near Theta_* against eq. 8 (l.60) in ECDSep's time.");
+               fmt_num(nu) + "; " + std::to_string(seeds) + " independent runs (bounce seeds 11 to " +
+               std::to_string(10 + seeds) + ") of " + std::to_string(steps) + " steps per eta. Over the last 90% of each "
+               "run's steps: the mode of |Theta| (Gaussian kernel density, bandwidth 0.05 Theta_*) of the runs' pooled "
+               "samples against eq. 7, with the standard error of the mode from the spread of the runs' own modes; the mean "
+               "of |Theta|^2 against eq. 6 (quadrature); the per-step speed near Theta_* against eq. 8 (l.60) in ECDSep's "
+               "time (first run).");
   rep.protocol("Claim (l.56-58): the measure concentrates at Theta_* of eq. 7, which approaches the bottom of the basin "
-               "as eta grows. Rule, fixed before the first run: held when every measured peak is within " +
-               fmt_num(100 * tol) + "% of eq. 7 and the measured peaks decrease with eta; partly when they decrease but "
-               "some peak is off by more; not held when they do not decrease.");
+               "as eta grows. Rule: the measured peaks must decrease with eta, and each must be within " +
+               fmt_num(100 * tol) + "% of eq. 7 beyond its noise: its 95% interval (pooled mode +- t_{" +
+               std::to_string(seeds - 1) + "} " + fmt_num(tq, 4) + " standard errors over the " + std::to_string(seeds) +
+               " runs) must lie inside eq. 7 +- " + fmt_num(100 * tol) + "%. Held: both; partly: decreasing but some "
+               "interval reaches outside (a peak off by more, or a measurement too noisy to show 10%); not held: not "
+               "decreasing. The " + fmt_num(100 * tol) + "% is the tolerance set before the first run; the rule before "
+               "this one compared a single run's mode with it and ignored the noise (next paragraph).");
+  rep.choice("Why several runs: a single run's mode scatters far more than its own batches suggest. In the isotropic basin "
+             "the flow conserves angular momentum, which only the small bounces (nu) change, so a run samples the radial "
+             "distribution of one slowly drifting angular momentum; batches of one run share it. Measured on the "
+             "400,000-step single run the previous protocol used: at eta = 1.5 four bounce seeds gave peaks 1.576, 1.732, "
+             "1.836, 1.771 (eq. 7: 1.732; their mean 1.729), a spread of 6% of Theta_* per run, while ten batch modes of "
+             "one run implied 1.5-3%. The 9% of that protocol (and 9.8% at 100,000 steps) was this noise, not a bias: "
+             "the kernel's own bias (the mode of eq. 6 smoothed by the kernel, computed by quadrature, column below) is "
+             "under 1%, and halving lr (0.01, same time) moved the peak by less than the seed spread. Independent runs "
+             "give an honest standard error; the step budget is split over them (8 x 100,000 against 1 x 400,000).");
   rep.choice("The paper's own experiments set F0 = 0 (l.70, l.106), where eq. 7 gives Theta_* = 0 for every eta: there "
              "is nothing to compare a peak with. F0 = -1 below the minimum F_min = 0 is the choice that makes eq. 7 apply; "
              "n, the basin, the start, lr and nu are choices too (nu = 0.05: nu sqrt(n) = 0.16, small-angle bounces).");
@@ -292,30 +319,59 @@ Outcome run_eta(const Experiment& e, const Options& o) {
   std::vector<double> pred, meas, r2p, r2m;
   std::vector<std::vector<std::string>> rows;
   std::vector<std::vector<double>> csv;
-  double worst = 0, worst_z = 0;
+  double worst = 0, worst_z = 0, worst_reach = 0;
+  int resolved = 0;
   for (double eta : etas) {
-    const PeakRun pr = ecd_peak_run(n, eta, gap, r0, lr, nu, steps);
-    const double z = std::fabs(pr.r2.mean - pr.r2_pred) / pr.r2.se;
+    std::vector<PeakRun> prs;
+    std::vector<double> pooled, modes, r2s;
+    for (int sd = 0; sd < seeds; ++sd) {
+      prs.push_back(ecd_peak_run(n, eta, gap, r0, lr, nu, steps, 11.0 + sd));
+      pooled.insert(pooled.end(), prs.back().tail.begin(), prs.back().tail.end());
+      modes.push_back(prs.back().r_peak);
+      r2s.push_back(prs.back().r2.mean);
+      prs.back().tail.clear();
+    }
+    PeakRun& pr = prs.front();
+    pr.r_smoothed = ecd_eq6_smoothed_mode(n, 0.5, gap, eta, 0.0, 3.0 * pr.r_star, 0.05 * pr.r_star, 60 * pr.r_star, 200000);
+    auto mean_se = [&](const std::vector<double>& v) {
+      double m = 0, var = 0;
+      for (double x : v) m += x / static_cast<double>(v.size());
+      for (double x : v) var += (x - m) * (x - m) / static_cast<double>(v.size() - 1);
+      return std::pair<double, double>{m, std::sqrt(var / static_cast<double>(v.size()))};
+    };
+    const double peak = kde_mode(pooled, 0.0, 3.0 * pr.r_star, 0.05 * pr.r_star), peak_se = mean_se(modes).second;
+    const auto [r2_mean, r2_se] = mean_se(r2s);
+    const double z = std::fabs(r2_mean - pr.r2_pred) / r2_se;
     worst_z = std::max(worst_z, std::isfinite(z) ? z : INFINITY);
     pred.push_back(pr.r_star);
-    meas.push_back(pr.r_peak);
+    meas.push_back(peak);
     r2p.push_back(pr.r2_pred);
-    r2m.push_back(pr.r2.mean);
-    const double rel = std::fabs(pr.r_peak - pr.r_star) / pr.r_star;
+    r2m.push_back(r2_mean);
+    const double rel = std::fabs(peak - pr.r_star) / pr.r_star;
+    const double reach = (std::fabs(peak - pr.r_star) + tq * peak_se) / pr.r_star;  // the interval's far end from eq. 7
+    const bool inside = std::isfinite(reach) && reach <= tol;
+    resolved += inside;
     worst = std::max(worst, std::isfinite(rel) ? rel : INFINITY);
-    rows.push_back({fmt_num(eta), fmt_num(pr.r_star, 4), fmt_num(pr.r_peak, 4), fmt_num(rel, 3), fmt_num(pr.r2_pred, 4),
-                    fmt_num(pr.r2.mean, 4) + " +- " + fmt_num(pr.r2.se, 2), fmt_num(pr.speed_pred, 4),
+    worst_reach = std::max(worst_reach, std::isfinite(reach) ? reach : INFINITY);
+    rows.push_back({fmt_num(eta), fmt_num(pr.r_star, 4), fmt_num((pr.r_smoothed - pr.r_star) / pr.r_star, 2),
+                    fmt_num(peak, 4) + " +- " + fmt_num(peak_se, 2), fmt_num(rel, 3),
+                    "[" + fmt_num(peak - tq * peak_se, 4) + ", " + fmt_num(peak + tq * peak_se, 4) + "]: " +
+                        (inside ? "inside" : "not inside") + " +-" + fmt_num(100 * tol) + "%",
+                    fmt_num(pr.r2_pred, 4), fmt_num(r2_mean, 4) + " +- " + fmt_num(r2_se, 2), fmt_num(pr.speed_pred, 4),
                     fmt_num(pr.speed_meas, 4) + " (" + std::to_string(pr.near) + " samples)"});
-    csv.push_back({eta, pr.r_star, pr.r_peak, pr.r2_pred, pr.r2.mean, pr.r2.se, pr.speed_pred, pr.speed_meas});
+    csv.push_back({eta, pr.r_star, peak, peak_se, pr.r_smoothed, pr.r2_pred, r2_mean, r2_se, pr.speed_pred, pr.speed_meas});
   }
   rep.csv("peak_vs_eta.csv",
-          {"eta", "eq7_peak_radius", "measured_peak_radius", "eq6_mean_r2", "measured_mean_r2", "standard_error_r2",
-           "eq8_speed_per_lr", "measured_speed_per_lr"},
+          {"eta", "eq7_peak_radius", "measured_peak_radius", "standard_error_peak", "kernel_smoothed_eq6_mode", "eq6_mean_r2",
+           "measured_mean_r2", "standard_error_r2", "eq8_speed_per_lr", "measured_speed_per_lr"},
           csv);
-  rep.text("r = norm of Theta; speeds are per-step displacements divided by lr, measured over the steps that start "
-           "within 5% of Theta_*.");
-  rep.table({"eta", "Theta_* (eq. 7)", "measured peak of r", "relative difference", "<r^2> (eq. 6)",
-             "measured <r^2> (10 batch means)", "speed at Theta_* (eq. 8, per lr)", "measured speed near Theta_*"},
+  rep.text("r = norm of Theta; standard errors are over the " + std::to_string(seeds) + " independent runs; speeds are "
+           "per-step displacements divided by lr, measured over the steps that start within 5% of Theta_*. The kernel "
+           "bias column is (mode of eq. 6 smoothed by the estimator's kernel - eq. 7)/eq. 7: what the estimator would "
+           "miss by on infinitely many exact samples.");
+  rep.table({"eta", "Theta_* (eq. 7)", "kernel bias of the estimator", "measured peak of r (pooled) +- se",
+             "relative difference", "95% interval of the peak", "<r^2> (eq. 6)", "measured <r^2> +- se",
+             "speed at Theta_* (eq. 8, per lr)", "measured speed near Theta_*"},
             rows);
   rep.figure("peak_vs_eta.svg", "Eq. 7's peak radius and the measured peak of r versus eta (s = 0, F0 = -1).",
              io::render_line_plot({"Peak of the ECDSep measure in a quadratic basin", {"eta"}, {"r = norm of Theta", true},
@@ -349,16 +405,18 @@ Outcome run_eta(const Experiment& e, const Options& o) {
   rep.table({"eta", "steps run", "median r over the second half", "r at the end"}, zero_rows);
   const bool decreasing = std::adjacent_find(meas.begin(), meas.end(), [](double a, double b) { return !(b < a); }) ==
                           meas.end();
-  const bool agree = worst <= tol;
+  const bool agree = resolved == static_cast<int>(etas.size());
   const Verdict v = agree && decreasing ? Verdict::kHeld : decreasing ? Verdict::kPartly : Verdict::kNotHeld;
   return rep.finish(v,
                     "peak of r = |Theta| from eta = " + fmt_num(etas.front()) + " to " + fmt_num(etas.back()) + ": measured " +
                         fmt_num(meas.front(), 3) + " -> " + fmt_num(meas.back(), 3) + ", eq. 7 " + fmt_num(pred.front(), 3) +
                         " -> " + fmt_num(pred.back(), 3) + "; largest relative difference " + fmt_num(worst, 2) +
-                        "; <r^2> within " + fmt_num(worst_z, 2) + " standard errors of eq. 6",
-                    std::string("The measured peaks ") + (decreasing ? "decrease" : "do not decrease") +
-                        " with eta and are " + (agree ? "within" : "not all within") + " " + fmt_num(100 * tol) +
-                        "% of eq. 7.");
+                        ", largest reach of a 95% interval from eq. 7 " + fmt_num(worst_reach, 2) + " (" +
+                        std::to_string(seeds) + " runs per eta); <r^2> within " + fmt_num(worst_z, 2) +
+                        " standard errors of eq. 6",
+                    std::string("The measured peaks ") + (decreasing ? "decrease" : "do not decrease") + " with eta, and " +
+                        std::to_string(resolved) + " of " + std::to_string(etas.size()) + " have their 95% interval inside " +
+                        fmt_num(100 * tol) + "% of eq. 7.");
 }
 
 }  // namespace

@@ -48,4 +48,13 @@ double smoothed_st_min(double var);
 // var = (16 - (675/8)^(1/3)) / 6 ~ 1.936.
 double smoothed_st_two_valley_limit();
 
+// The stationary points, ascending, of the training loss of one coordinate,
+// (1/N) sum_n ST(y - x_n), from the sample moments m_j = (1/N) sum_n x_n^j of its data: the roots
+// of its gradient 2 y^3 - 6 m1 y^2 + (6 m2 - 16) y + 16 m1 - 2 m3 + 2.5. Three roots (minimum,
+// saddle, minimum): two valleys; one root: one valley. With m1 = m3 = 0 and m2 = var this is the
+// averaged loss above, so the two-valley limit is the var at which the cubic's discriminant is 0.
+std::vector<double> st_data_stationary_points(double m1, double m2, double m3);
+// The saddle between the two valleys of the averaged loss (ValueError for var >= the limit).
+double smoothed_st_saddle(double var);
+
 }  // namespace momenta::analysis
