@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <cstdio>
 #include <numeric>
 
 #include "momenta/autograd.h"
 #include "momenta/error.h"
 #include "momenta/io/safetensors.h"
 #include "momenta/ops.h"
+#include "momenta/random.h"
 #include "momenta/optim/registry.h"
 #include "momenta/train/trainer.h"
 
@@ -140,5 +142,44 @@ Tensor fid_features(FidFeatureNet& f, const Tensor& images, int64_t batch_size) 
 }
 
 analysis::GaussianFit fid_fit(FidFeatureNet& f, const Tensor& images) { return analysis::fit_gaussian(fid_features(f, images)); }
+
+namespace {
+std::string fixed2(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+}  // namespace
+
+double FidReference::fid(const Tensor& images) const {
+  check<ValueError>(net != nullptr, "FidReference: no classifier");
+  std::vector<float> v = images.to(kCPU).to(kFloat32).contiguous().to_vector<float>();
+  for (float& x : v) x = std::isnan(x) ? x : std::clamp(x, 0.0f, 1.0f);  // NaN stays: the fit refuses it
+  return analysis::frechet_distance(fid_fit(*net, Tensor::from_vector(v).reshape(images.shape())), reference);
+}
+
+std::string FidReference::label() const {
+  return str_cat("FID, momenta classifier features (ResNet-20 on ", net ? net->dataset : "?", ", test accuracy ",
+                 fixed2(100.0 * (net ? net->test_accuracy : 0.0)), "%; ", n, " samples vs ", reference_images,
+                 " test images)");
+}
+
+FidReference make_fid_reference(FidFeatureNet& f, const data::ImageDataset& train, const data::ImageDataset& test,
+                                int64_t n, int64_t reference_images, uint64_t seed) {
+  check<ValueError>(n >= 2 && n <= train.size(), "FID: the sample count must be in [2, ", train.size(),
+                    "] (the training images the floor uses), got ", n);
+  FidReference r;
+  r.net = &f;
+  r.n = n;
+  const Tensor ref = images01(test, reference_images);
+  r.reference_images = ref.size(0);
+  check<ValueError>(r.reference_images >= 2, "FID: at least 2 reference images are needed");
+  r.reference = fid_fit(f, ref);
+  r.floor = r.fid(images01(train, n));
+  Generator gen(seed ^ 0x6e6f697365ULL);  // "noise"
+  const Shape s = train.sample_shape();
+  r.noise = r.fid(rand({n, s[0], s[1], s[2]}, kFloat32, gen));
+  return r;
+}
 
 }  // namespace momenta::models

@@ -95,3 +95,29 @@ TEST(FidFeatures, RefusesAFileOfAnotherDatasetOrShape) {
   EXPECT_THROW(models::load_or_train_fid_net(path.string(), "halves", train, test, {}, quick_training()), FormatError);
   fs::remove(path);
 }
+
+TEST(FidFeatures, ReferenceGivesTheFloorAndTheNoiseAtTheSampleCount) {
+  const fs::path path = temp_file("d.safetensors");
+  fs::remove(path);
+  const auto train = halves(1, 256), test = halves(2, 200), more = halves(3, 100);
+  auto f = models::load_or_train_fid_net(path.string(), "halves", train, test, {{0.4}, {0.3}}, quick_training());
+  const auto ref = models::make_fid_reference(f, train, test, 100, -1, 5);
+  EXPECT_EQ(ref.n, 100);
+  EXPECT_EQ(ref.reference_images, 200);
+  EXPECT_GT(ref.floor, 0.0);  // finite samples: the distance is biased upwards
+  EXPECT_LT(ref.floor * 10, ref.noise) << "floor " << ref.floor << ", noise " << ref.noise;
+  // Another 100 images of the same population score near the floor, far below the noise.
+  const double same = ref.fid(models::images01(more));
+  EXPECT_LT(same, ref.noise / 10);
+  // Values outside [0, 1] are clamped: images of 2 measure as images of 1, -1 as 0.
+  const Tensor ones = Tensor::full({100, 1, 8, 8}, 1.0), twos = Tensor::full({100, 1, 8, 8}, 2.0);
+  EXPECT_DOUBLE_EQ(ref.fid(twos), ref.fid(ones));
+  EXPECT_DOUBLE_EQ(ref.fid(Tensor::full({100, 1, 8, 8}, -1.0)), ref.fid(Tensor::full({100, 1, 8, 8}, 0.0)));
+  EXPECT_NE(ref.label().find("FID, momenta classifier features"), std::string::npos);
+  EXPECT_NE(ref.label().find("100 samples vs 200 test images"), std::string::npos);
+  // The same seed gives the same noise figure; the sample count is checked.
+  EXPECT_EQ(models::make_fid_reference(f, train, test, 100, -1, 5).noise, ref.noise);
+  EXPECT_THROW(models::make_fid_reference(f, train, test, 1), ValueError);
+  EXPECT_THROW(models::make_fid_reference(f, train, test, 257), ValueError);
+  fs::remove(path);
+}
