@@ -94,6 +94,24 @@ LoadedData load_data(const DataOptions& o, bool with_train) {
   return d;
 }
 
+DataOptions model_data_options(const std::map<std::string, std::string>& meta, const ModelSpec& spec,
+                               const std::string& data, const std::string& dir) {
+  DataOptions o;
+  o.name = data;
+  if (o.name.empty()) {
+    auto it = meta.find("dataset");
+    o.name = it != meta.end() ? it->second : "fashion-mnist";
+  }
+  o.dir = dir;
+  if (auto it = meta.find("labels"); it != meta.end()) o.labels = it->second;
+  if (spec.in_shape.size() == 3) {
+    o.channels = spec.in_shape[0];
+    o.image_size = spec.in_shape[1];
+  }
+  check_dataset_name(o.name);
+  return o;
+}
+
 std::string resolve_data_dir(const std::string& name, const std::string& given) {
   if (!given.empty()) {
     check<IOError>(is_directory(given), "data directory '", given, "' does not exist");

@@ -52,6 +52,11 @@ struct ModelSpec {
   static ModelSpec from_metadata(const std::map<std::string, std::string>& meta, const std::string& path);
 };
 
+// The data a saved model was trained on, from its metadata ("dataset", "labels") and its sample
+// shape; `data` and `dir` (the --data and --data-dir flags) override when given. ValueError for an
+// unknown dataset name.
+DataOptions model_data_options(const std::map<std::string, std::string>& meta, const ModelSpec& spec,
+                               const std::string& data, const std::string& dir);
 // Compares the parameters `spec` implies with the tensors of the file at `path`, without building
 // the model: FormatError naming the first missing or mismatched tensor. Call before build_model,
 // so that edited metadata cannot make eval allocate a model far larger than the file.

@@ -26,20 +26,8 @@ void run_eval(const EvalArgs& a) {
   if (a.threads > 0) omp_set_num_threads(a.threads);
   const io::SafetensorsFile file = io::load_safetensors(a.checkpoint);
   const ModelSpec spec = ModelSpec::from_metadata(file.metadata, a.checkpoint);
-  std::string data = a.data;
-  if (data.empty()) {
-    auto it = file.metadata.find("dataset");
-    data = it != file.metadata.end() ? it->second : "fashion-mnist";
-  }
-  DataOptions dopts;
-  dopts.name = data;
-  dopts.dir = a.data_dir;
-  if (auto it = file.metadata.find("labels"); it != file.metadata.end()) dopts.labels = it->second;
-  if (spec.in_shape.size() == 3) {
-    dopts.channels = spec.in_shape[0];
-    dopts.image_size = spec.in_shape[1];
-  }
-  check_dataset_name(data);
+  const DataOptions dopts = model_data_options(file.metadata, spec, a.data, a.data_dir);
+  const std::string& data = dopts.name;
   check_spec_fits_tensors(spec, file.tensors, a.checkpoint);
   auto model = build_model(spec);
   model->finalize();

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
+#include "models/fid_features.h"
 #include "models/score_model.h"
 #include "models/unet.h"
 #include "momenta/diffusion/samplers.h"
@@ -42,7 +44,19 @@ struct SampleArgs {
   bool strip = false;
   int threads = 0;
   bool no_progress = false;
+  bool fid = false;
+  std::string data, data_dir, fid_net;
+  int64_t fid_reference = -1;  // test images the samples are compared with; -1: all
 };
+
+// Where the FID classifier of `dataset` is kept between runs: $XDG_CACHE_HOME/momenta, else
+// ~/.cache/momenta, else the working directory.
+std::string default_fid_net_path(const std::string& dataset) {
+  const std::string file = "fid-classifier-" + dataset + ".safetensors";
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return (fs::path(x) / "momenta" / file).string();
+  if (const char* h = std::getenv("HOME"); h && *h) return (fs::path(h) / ".cache" / "momenta" / file).string();
+  return file;
+}
 
 // MODEL may be a run directory (its model.safetensors) or a file.
 std::string model_file(const std::string& given) {
@@ -130,6 +144,33 @@ void run_sample(const SampleArgs& a) {
   // A model trained on L discrete levels is sampled on those levels by annealed Langevin dynamics.
   if (so.kind == diffusion::SamplerKind::kAld && a.steps == 0 && ps.levels > 0) so.steps = ps.levels;
 
+  // FID: the data and the classifier are made ready before sampling, so that a missing dataset or
+  // a bad classifier file fails before minutes of sampling, not after.
+  LoadedData fid_data;
+  models::FidFeatureNet fid_net;
+  models::FidReference fid_ref;
+  if (a.fid) {
+    const DataOptions dopts = model_data_options(meta_file.metadata, spec, a.data, a.data_dir);
+    fid_data = load_data(dopts, true);
+    check<ValueError>(fid_data.train->sample_shape() == spec.in_shape, "--fid: the model draws samples of shape ",
+                      fmt(spec.in_shape),
+                      " but ", dopts.name, " images have shape ", fmt(fid_data.train->sample_shape()));
+    check<ValueError>(a.n >= 2 && a.n <= fid_data.train->size(), "--fid needs --n in [2, ", fid_data.train->size(),
+                      "] (the floor compares as many training images), got ", a.n);
+    const std::string net_path = a.fid_net.empty() ? default_fid_net_path(dopts.name) : a.fid_net;
+    models::FidTraining ft;
+    ft.progress = !a.no_progress;
+    if (!fs::exists(net_path))
+      std::printf("training the FID classifier (ResNet-20, %lld epochs on %lld %s images) once; it is saved to %s\n",
+                  static_cast<long long>(ft.epochs), static_cast<long long>(ft.max_train_images), dopts.name.c_str(),
+                  net_path.c_str());
+    fid_net = models::load_or_train_fid_net(net_path, dopts.name, *fid_data.train, *fid_data.test,
+                                            fid_data.train->normalization(), ft);
+    std::printf("FID classifier %s: ResNet-20 on %s, test accuracy %.2f%%\n", net_path.c_str(), dopts.name.c_str(),
+                100.0 * fid_net.test_accuracy);
+    fid_ref = models::make_fid_reference(fid_net, *fid_data.train, *fid_data.test, a.n, a.fid_reference, a.seed);
+  }
+
   const std::string out = a.out.empty() ? (fs::path(path).parent_path() / "samples").string() : a.out;
   make_output_dir(out);
   const Shape shape = spec.in_shape;
@@ -155,6 +196,17 @@ void run_sample(const SampleArgs& a) {
                        {{"model", wpath}, {"sampler", diffusion::sampler_name(so.kind)},
                         {"steps", std::to_string(so.steps)}, {"seed", std::to_string(a.seed)}});
   std::printf("samples: %s/samples.png (%lld images, %.1f s)\n", out.c_str(), static_cast<long long>(a.n), seconds);
+  if (a.fid) {
+    const double fid = fid_ref.fid(samples);
+    std::printf("%s\n  samples         %10.2f\n  floor (train)   %10.2f   (%lld training images)\n"
+                "  pure noise      %10.2f   (uniform pixels)\n",
+                fid_ref.label().c_str(), fid, fid_ref.floor, static_cast<long long>(a.n), fid_ref.noise);
+    io::write_text_file(out + "/fid.json",
+                        str_cat("{\"metric\": \"", fid_ref.label(), "\", \"samples\": ", a.n,
+                                ", \"reference_images\": ", fid_ref.reference_images, ", \"fid\": ", fid,
+                                ", \"floor_train_vs_test\": ", fid_ref.floor, ", \"pure_noise\": ", fid_ref.noise,
+                                ", \"classifier_test_accuracy\": ", fid_net.test_accuracy, "}\n"));
+  }
   if (a.strip && !strip.empty()) {
     strip.push_back(samples.slice(0, 0, std::min<int64_t>(8, a.n)));
     // Rows: samples; columns: time from the prior (left) to the final sample (right).
@@ -206,6 +258,18 @@ void add_sample_command(CLI::App& app) {
   cmd->add_flag("--strip", args->strip, "Also write strip.png: 8 samples at 10 times of the sampling");
   add_number(cmd, "--threads", args->threads, "OpenMP threads (0: all cores)", threads_range());
   cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
+  cmd->add_flag("--fid", args->fid,
+                "Measure the samples: Frechet distance of ResNet-20 features (a classifier momenta trains once on the "
+                "model's dataset; not Inception FID) against the test images, beside the floor (--n training images) "
+                "and pure noise, all at --n samples; writes fid.json");
+  cmd->add_option("--data", args->data, "--fid: the dataset (default: the one the model was trained on)");
+  cmd->add_option("--data-dir", args->data_dir, "--fid: the dataset's directory (default: the usual places)");
+  cmd->add_option("--fid-net", args->fid_net,
+                  "--fid: the classifier file, trained and saved there when missing (default: "
+                  "$XDG_CACHE_HOME/momenta or ~/.cache/momenta/fid-classifier-DATASET.safetensors)");
+  add_number(cmd, "--fid-reference", args->fid_reference, "--fid: test images to compare with (-1: all)",
+             {-1, 1e7})
+      ->capture_default_str();
   cmd->callback([args] { run_sample(*args); });
 }
 

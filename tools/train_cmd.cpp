@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "models/fid_features.h"
@@ -13,6 +15,7 @@
 #include "momenta/diffusion/ncsn.h"
 #include "momenta/data/dataset.h"
 #include "momenta/io/safetensors.h"
+#include "momenta/io/svg.h"
 #include "momenta/optim/averager.h"
 #include "momenta/optim/param_groups.h"
 #include "momenta/optim/registry.h"
@@ -87,6 +90,39 @@ models::ProcessSpec diffusion_process(const TrainArgs& a, const data::ImageDatas
   p.levels = a.levels;
   check<ValueError>(p.levels != 1, "--levels: 1 is not a ladder of noise levels (0: continuous time, or 2 or more)");
   return p;
+}
+
+// curves.svg: the losses of every epoch in the run's metrics.jsonl (resumed runs included), so
+// that a run can be looked at without a spreadsheet. A record it cannot read is skipped with a
+// warning; the model is saved already, and a figure is not worth failing the run for.
+void write_loss_curves(const std::string& jsonl, const std::string& svg, const std::string& what) {
+  std::ifstream in(jsonl);
+  std::vector<double> epoch, train, test, avg;
+  std::string line;
+  int64_t bad = 0;
+  const auto number = [](const nlohmann::json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_number() ? it->get<double>() : std::nan("");
+  };
+  while (std::getline(in, line)) {
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      epoch.push_back(number(j, "epoch") + 1);
+      train.push_back(number(j, "train_loss"));
+      test.push_back(number(j, "test_loss"));
+      avg.push_back(number(j, "avg_test_loss"));
+    } catch (const nlohmann::json::exception&) {
+      ++bad;
+    }
+  }
+  if (bad > 0) std::fprintf(stderr, "momenta: warning: %lld unreadable lines in %s left out of %s\n",
+                            static_cast<long long>(bad), jsonl.c_str(), svg.c_str());
+  if (epoch.empty()) return;
+  std::vector<io::PlotSeries> series{{"train (epoch mean)", epoch, train, true, true},
+                                     {"test", epoch, test, true, true}};
+  if (std::any_of(avg.begin(), avg.end(), [](double v) { return std::isfinite(v); }))
+    series.push_back({"test, averaged weights", epoch, avg, true, true});
+  io::write_text_file(svg, io::render_line_plot({what + " loss over training", {"epoch"}, {"loss", true}, series}));
 }
 
 void run_train(const TrainArgs& a) {
@@ -236,6 +272,7 @@ void run_train(const TrainArgs& a) {
       std::printf("averaged weights (%s) saved to %s\n", a.average.c_str(), avg_path.c_str());
     }
   }
+  write_loss_curves(to.metrics_jsonl, a.out + "/curves.svg", to.objective->name());
   if (!results.empty() && results.back().test.has_accuracy) {
     std::printf("final test accuracy %.2f%% after %lld epochs (training time %.1f s); model saved to %s\n",
                 100.0 * results.back().test.accuracy, static_cast<long long>(a.epochs), seconds, path.c_str());

@@ -86,6 +86,36 @@ TEST_F(DiffusionCli, EverySamplerRuns) {
   }
 }
 
+TEST_F(DiffusionCli, MeasuresTheSamplesAgainstTheFloorAndNoise) {
+  ASSERT_EQ(trained_.code, 0) << trained_.output;
+  EXPECT_TRUE(fs::exists(root_ / "run" / "curves.svg"));
+  const std::string base = "sample " + (root_ / "run").string() + " --n 8 --steps 3 --threads 1 --no-progress --fid " +
+                           "--data-dir " + (root_ / "data").string() + " --fid-net " +
+                           (root_ / "fid" / "classifier.safetensors").string();
+  const auto a = run_cli(base + " --out " + (root_ / "f1").string());
+  ASSERT_EQ(a.code, 0) << a.output;
+  EXPECT_NE(a.output.find("training the FID classifier"), std::string::npos) << a.output;
+  EXPECT_NE(a.output.find("FID, momenta classifier features"), std::string::npos) << a.output;
+  EXPECT_NE(a.output.find("8 samples vs 32 test images"), std::string::npos) << a.output;
+  EXPECT_NE(a.output.find("floor"), std::string::npos) << a.output;
+  EXPECT_NE(a.output.find("pure noise"), std::string::npos) << a.output;
+  const std::string json = slurp(root_ / "f1" / "fid.json");
+  for (const char* key : {"\"fid\"", "\"floor_train_vs_test\"", "\"pure_noise\"", "\"samples\": 8"})
+    EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
+  // The classifier is trained once and reused; the same seed measures the same number.
+  const auto b = run_cli(base + " --out " + (root_ / "f2").string());
+  ASSERT_EQ(b.code, 0) << b.output;
+  EXPECT_EQ(b.output.find("training the FID classifier"), std::string::npos) << b.output;
+  EXPECT_EQ(json, slurp(root_ / "f2" / "fid.json"));
+  // More samples than training images for the floor: refused before sampling, naming --n.
+  const auto c = run_cli("sample " + (root_ / "run").string() + " --n 65 --steps 3 --fid --data-dir " +
+                         (root_ / "data").string() + " --fid-net " + (root_ / "fid" / "classifier.safetensors").string() +
+                         " --out " + (root_ / "f3").string());
+  EXPECT_EQ(c.code, 1) << c.output;
+  EXPECT_NE(c.output.find("--n"), std::string::npos) << c.output;
+  EXPECT_FALSE(fs::exists(root_ / "f3" / "samples.png"));
+}
+
 TEST_F(DiffusionCli, EvalReportsTheScoreMatchingLoss) {
   ASSERT_EQ(trained_.code, 0) << trained_.output;
   const auto r = run_cli("eval " + (root_ / "run" / "model.safetensors").string() + " --data-dir " +
