@@ -90,7 +90,7 @@ void add_reproduce_command(CLI::App& app) {
                   "Output directory (default runs/reproduce/NAME; for all, the root of one directory per experiment)");
   cmd->add_flag("--quick", args->quick, "Reduced form that finishes in seconds (what the tests run)");
   cmd->add_flag("--full", args->full, "The paper's exact protocol (slow)");
-  cmd->add_option("--data-dir", args->data_dir, "Directory holding MNIST (IDX files) for superacc-mnist");
+  cmd->add_option("--data-dir", args->data_dir, "Directory holding MNIST (IDX files) for superacc-mnist and belay-diffusion");
   add_number(cmd, "--seed", args->seed, "Seed of every random choice", seed_range())->capture_default_str();
   cmd->callback([args] { run_reproduce(*args); });
 }

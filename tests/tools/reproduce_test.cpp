@@ -82,7 +82,7 @@ momenta::testing::CmdResult ReproduceAllQuick::result_;
 TEST_F(ReproduceAllQuick, EveryExperimentWritesAParsableReport) {
   ASSERT_EQ(result_.code, 0) << result_.output;
   const auto names = experiment_names();
-  ASSERT_EQ(names.size(), 13u);  // 11 + adai-table, ecd-table
+  ASSERT_EQ(names.size(), 14u);  // 12 + adai-table, ecd-table
   const std::string summary = slurp(root_ / "summary.md");
   for (const auto& name : names) {
     SCOPED_TRACE(name);

