@@ -66,7 +66,7 @@ struct TanhOp {
 // backward took a quarter of the U-Net's training step (bench/diffusion_step.cpp). Within a few
 // ulp of SigmoidOp. Double keeps SigmoidOp (the gradient checks run in double).
 template <class T>
-MOMENTA_HD T silu_sigmoid(T x) {
+MOMENTA_HD_INLINE T silu_sigmoid(T x) {
   if constexpr (std::is_same_v<T, float>) {
     return 1.0f / (1.0f + det_expf(-x));
   } else {
@@ -75,7 +75,7 @@ MOMENTA_HD T silu_sigmoid(T x) {
 }
 struct SiluOp {
   template <class T>
-  MOMENTA_HD T operator()(T x) const { return x * silu_sigmoid(x); }
+  MOMENTA_HD_INLINE T operator()(T x) const { return x * silu_sigmoid(x); }
 };
 // GELU, exact form: x * Phi(x) with Phi the standard normal CDF.
 struct GeluOp {
@@ -160,7 +160,7 @@ struct TanhBackwardOp {  // saved: y = tanh(x)
 };
 struct SiluBackwardOp {  // saved: x
   template <class T>
-  MOMENTA_HD T operator()(T g, T x) const {
+  MOMENTA_HD_INLINE T operator()(T g, T x) const {
     const T s = silu_sigmoid(x);
     return g * s * (T(1) + x * (T(1) - s));
   }

@@ -91,7 +91,7 @@ MOMENTA_HD double det_log(double x) {
 // from exponent bits). Overflow gives inf, underflow 0 or a subnormal, NaN stays NaN. Branch-free
 // and without float-to-int conversions, so CPU loops over it vectorise (std::exp does not: it is a
 // libm call per element, which made SiLU a quarter of a U-Net's training step).
-MOMENTA_HD float det_expf(float x) {
+MOMENTA_HD_INLINE float det_expf(float x) {
   constexpr float kLog2e = 1.44269504088896341f;
   constexpr float kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
   constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer, kept in the low bits
