@@ -147,7 +147,8 @@ struct ConvReplay {
     Generator gen(2);
     for (const ConvSite& c : sites) {
       Tensor x = randn({n, c.conv->in_channels, c.hw, c.hw}, kFloat32, gen);
-      xs.push_back(backward ? x.set_requires_grad(true) : x);
+      // The stem's input is the noisy batch, which needs no gradient: no backward-data there.
+      xs.push_back(backward && c.conv != net.stem.get() ? x.set_requires_grad(true) : x);
       NoGradGuard ng;
       gys.push_back(randn(c.conv->forward(x).shape(), kFloat32, gen));
     }
@@ -157,7 +158,8 @@ struct ConvReplay {
   void clear_grads(optim::Optimizer& opt) {
     opt.zero_grad();
     if (backward)
-      for (auto& x : xs) x.set_grad(Tensor());
+      for (auto& x : xs)
+        if (x.requires_grad()) x.set_grad(Tensor());
   }
   // Forward of every site (conv_fwd_ms), then the backward of each (the rest of conv_ms).
   void run(double& fwd, double& total) {
