@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
 #include "momenta/kernels/common.h"
+#include "momenta/kernels/mathfn.h"
 
 namespace momenta::kernels {
 
@@ -59,9 +61,21 @@ struct TanhOp {
   template <class T>
   MOMENTA_HD T operator()(T x) const { return std::tanh(x); }
 };
+// The logistic function inside SiLU and its derivative. In float it is 1 / (1 + det_expf(-x)),
+// branch-free (e^-x = inf gives 0), so the loops vectorise: with std::exp, SiLU forward and
+// backward took a quarter of the U-Net's training step (bench/diffusion_step.cpp). Within a few
+// ulp of SigmoidOp. Double keeps SigmoidOp (the gradient checks run in double).
+template <class T>
+MOMENTA_HD_INLINE T silu_sigmoid(T x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return 1.0f / (1.0f + det_expf(-x));
+  } else {
+    return SigmoidOp{}(x);
+  }
+}
 struct SiluOp {
   template <class T>
-  MOMENTA_HD T operator()(T x) const { return x * SigmoidOp{}(x); }
+  MOMENTA_HD_INLINE T operator()(T x) const { return x * silu_sigmoid(x); }
 };
 // GELU, exact form: x * Phi(x) with Phi the standard normal CDF.
 struct GeluOp {
@@ -146,8 +160,8 @@ struct TanhBackwardOp {  // saved: y = tanh(x)
 };
 struct SiluBackwardOp {  // saved: x
   template <class T>
-  MOMENTA_HD T operator()(T g, T x) const {
-    const T s = SigmoidOp{}(x);
+  MOMENTA_HD_INLINE T operator()(T g, T x) const {
+    const T s = silu_sigmoid(x);
     return g * s * (T(1) + x * (T(1) - s));
   }
 };
