@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
+#include <cstdlib>
 #include <numeric>
 
 #include "momenta/autograd.h"
@@ -44,6 +45,14 @@ Tensor images01(const data::ImageDataset& ds, int64_t n) {
   std::vector<float> v(static_cast<size_t>(keep) * per);
   for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(ds.images()[i]) / 255.0f;
   return Tensor::from_vector(v).reshape({keep, s[0], s[1], s[2]});
+}
+
+std::string fid_net_cache_path(const std::string& dataset, const std::string& fallback_dir) {
+  namespace fs = std::filesystem;
+  const std::string file = "fid-classifier-" + dataset + ".safetensors";
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return (fs::path(x) / "momenta" / file).string();
+  if (const char* h = std::getenv("HOME"); h && *h) return (fs::path(h) / ".cache" / "momenta" / file).string();
+  return (fs::path(fallback_dir) / file).string();
 }
 
 FidFeatureNet load_or_train_fid_net(const std::string& path, const std::string& dataset, const data::ImageDataset& train,

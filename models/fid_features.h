@@ -39,6 +39,11 @@ struct FidTraining {
 // Loads `path` when it exists (FormatError when it is not a classifier of `dataset` with train's
 // sample shape); else trains one on `train`, measures it on `test`, and saves it to `path`.
 // `train` and `test` may have any normalisation; the classifier uses `norm`.
+// Where the FID classifier of `dataset` is kept between runs, so that `momenta sample --fid` and
+// the experiments train it once: $XDG_CACHE_HOME/momenta, else ~/.cache/momenta, else
+// `fallback_dir` (the working directory when empty); the file is fid-classifier-DATASET.safetensors.
+std::string fid_net_cache_path(const std::string& dataset, const std::string& fallback_dir = "");
+
 FidFeatureNet load_or_train_fid_net(const std::string& path, const std::string& dataset, const data::ImageDataset& train,
                                     const data::ImageDataset& test, const data::Normalization& norm,
                                     const FidTraining& training = {});

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 
 #include "models/fid_features.h"
@@ -48,15 +47,6 @@ struct SampleArgs {
   std::string data, data_dir, fid_net;
   int64_t fid_reference = -1;  // test images the samples are compared with; -1: all
 };
-
-// Where the FID classifier of `dataset` is kept between runs: $XDG_CACHE_HOME/momenta, else
-// ~/.cache/momenta, else the working directory.
-std::string default_fid_net_path(const std::string& dataset) {
-  const std::string file = "fid-classifier-" + dataset + ".safetensors";
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return (fs::path(x) / "momenta" / file).string();
-  if (const char* h = std::getenv("HOME"); h && *h) return (fs::path(h) / ".cache" / "momenta" / file).string();
-  return file;
-}
 
 // MODEL may be a run directory (its model.safetensors) or a file.
 std::string model_file(const std::string& given) {
@@ -157,7 +147,7 @@ void run_sample(const SampleArgs& a) {
                       " but ", dopts.name, " images have shape ", fmt(fid_data.train->sample_shape()));
     check<ValueError>(a.n >= 2 && a.n <= fid_data.train->size(), "--fid needs --n in [2, ", fid_data.train->size(),
                       "] (the floor compares as many training images), got ", a.n);
-    const std::string net_path = a.fid_net.empty() ? default_fid_net_path(dopts.name) : a.fid_net;
+    const std::string net_path = a.fid_net.empty() ? models::fid_net_cache_path(dopts.name) : a.fid_net;
     models::FidTraining ft;
     ft.progress = !a.no_progress;
     if (!fs::exists(net_path))

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -207,15 +206,6 @@ std::string pm(const PairedComparison& c, bool belay, int digits = 4) {
 
 std::string pct(double part, double whole) { return fmt_num(100.0 * part / whole, 3) + "%"; }
 
-// Where the FID classifier of `dataset` is kept between runs (as `momenta sample --fid` keeps it):
-// $XDG_CACHE_HOME/momenta, else ~/.cache/momenta, else the output directory.
-std::string cached_fid_net_path(const std::string& dataset, const std::string& out_dir) {
-  const std::string file = "fid-classifier-" + dataset + ".safetensors";
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return (fs::path(x) / "momenta" / file).string();
-  if (const char* h = std::getenv("HOME"); h && *h) return (fs::path(h) / ".cache" / "momenta" / file).string();
-  return (fs::path(out_dir) / file).string();
-}
-
 // Per-seed curves of one quantity for the arms given.
 std::vector<io::PlotSeries> seed_series(const std::vector<std::vector<RunResult>>& runs, const std::vector<size_t>& arm_ids,
                                         uint64_t seed0, const std::vector<double> RunResult::*xs, const std::vector<double> RunResult::*ys) {
@@ -265,7 +255,7 @@ Outcome run_belay_diffusion(const Experiment& e, const Options& o) {
 
   // ---- the FID reference ----
   const std::string fid_path = sc.tiny_fid_net ? (fs::path(rep.dir()) / "fid-classifier-quick.safetensors").string()
-                                               : cached_fid_net_path(d.name, rep.dir());
+                                               : models::fid_net_cache_path(d.name, rep.dir());
   models::FidTraining ft;
   ft.progress = false;
   if (sc.tiny_fid_net) ft.epochs = 1, ft.max_train_images = 256, ft.batch_size = 64;
