@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "models/fid_features.h"
 #include "models/score_model.h"
@@ -191,11 +192,16 @@ void run_sample(const SampleArgs& a) {
     std::printf("%s\n  samples         %10.2f\n  floor (train)   %10.2f   (%lld training images)\n"
                 "  pure noise      %10.2f   (uniform pixels)\n",
                 fid_ref.label().c_str(), fid, fid_ref.floor, static_cast<long long>(a.n), fid_ref.noise);
-    io::write_text_file(out + "/fid.json",
-                        str_cat("{\"metric\": \"", fid_ref.label(), "\", \"samples\": ", a.n,
-                                ", \"reference_images\": ", fid_ref.reference_images, ", \"fid\": ", fid,
-                                ", \"floor_train_vs_test\": ", fid_ref.floor, ", \"pure_noise\": ", fid_ref.noise,
-                                ", \"classifier_test_accuracy\": ", fid_net.test_accuracy, "}\n"));
+    // A non-finite FID (samples of a diverged model) is written as null: valid JSON, never "nan".
+    const auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+    const nlohmann::json j = {{"metric", fid_ref.label()},
+                              {"samples", a.n},
+                              {"reference_images", fid_ref.reference_images},
+                              {"fid", number(fid)},
+                              {"floor_train_vs_test", number(fid_ref.floor)},
+                              {"pure_noise", number(fid_ref.noise)},
+                              {"classifier_test_accuracy", number(fid_net.test_accuracy)}};
+    io::write_text_file(out + "/fid.json", j.dump(1) + "\n");
   }
   if (a.strip && !strip.empty()) {
     strip.push_back(samples.slice(0, 0, std::min<int64_t>(8, a.n)));
