@@ -8,66 +8,18 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "gpu/gpu_test_util.h"
 #include "momenta/allocator.h"
 #include "momenta/tensor.h"
 
 namespace momenta {
 namespace {
 
+using namespace gpu_test;
+
 using backend::BinaryOp;
 using backend::RandomKind;
 using backend::UnaryOp;
-
-const Device kGpu = cuda_device(0);
-
-Tensor to_gpu(const Tensor& host) {
-  Tensor g = Tensor::empty(host.shape(), host.dtype(), kGpu);
-  backend::copy(host, g);
-  return g;
-}
-
-Tensor to_host(const Tensor& g) {
-  Tensor h = Tensor::empty(g.shape(), g.dtype(), kCPU);
-  backend::copy(g, h);
-  return h;
-}
-
-// Values k/4 for k in [-8, 8]: exact in both dtypes, with ties for the comparisons.
-Tensor grid_values(const Shape& shape, DType dtype, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> k(-8, 8);
-  std::vector<double> v(static_cast<size_t>(shape_numel(shape)));
-  for (double& x : v) x = k(rng) / 4.0;
-  return Tensor::from_vector(v, shape).to(dtype);
-}
-
-Tensor uniform_cpu(const Shape& shape, DType dtype, double lo, double hi, uint64_t seed) {
-  Tensor t = Tensor::empty(shape, dtype, kCPU);
-  backend::cpu::fill_random(t, RandomKind::kUniform, lo, hi, seed, 0);
-  return t;
-}
-
-// |got - want| <= atol + rtol |want| elementwise; NaNs and infinities must match exactly.
-void expect_close(const Tensor& got, const Tensor& want, double rtol, double atol, const std::string& what) {
-  ASSERT_EQ(got.shape(), want.shape()) << what;
-  const auto g = got.to_vector<double>(), w = want.to_vector<double>();
-  int reported = 0;
-  for (size_t i = 0; i < g.size() && reported < 5; ++i) {
-    const bool ok = (std::isnan(g[i]) && std::isnan(w[i])) || g[i] == w[i] ||
-                    (std::isfinite(w[i]) && std::abs(g[i] - w[i]) <= atol + rtol * std::abs(w[i]));
-    if (!ok) {
-      ADD_FAILURE() << what << ": element " << i << " is " << g[i] << " on CUDA, " << w[i] << " on the CPU";
-      ++reported;
-    }
-  }
-}
-
-void expect_equal(const Tensor& got, const Tensor& want, const std::string& what) {
-  expect_close(got, want, 0.0, 0.0, what);
-}
-
-double rtol_for(DType t) { return t == kFloat32 ? 1e-5 : 1e-10; }
-double atol_for(DType t) { return t == kFloat32 ? 1e-5 : 1e-12; }
 
 TEST(CudaBackend, ReportsItsDevices) {
   if (momenta::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
@@ -262,14 +214,6 @@ TEST(CudaBackend, RandomFillsMatchCpu) {
       expect_close(to_host(got_t), want_t, dt == kFloat32 ? 1e-6 : 1e-13, 1e-7, what + " (transposed)");
     }
   }
-}
-
-TEST(CudaBackend, PendingKernelsSayNotSupported) {
-  if (momenta::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
-  const Tensor x = Tensor::zeros({2, 3}, kFloat32, kGpu);
-  Tensor out = Tensor::empty({2, 1}, kFloat32, kGpu);
-  EXPECT_THROW(backend::reduce(backend::ReduceOp::kSum, x, 2, 3, 1, out), NotSupportedError);
-  EXPECT_THROW(backend::softmax(x, 2, 3, 1, false, x), NotSupportedError);
 }
 
 }  // namespace
