@@ -44,7 +44,7 @@ inline Tensor grid_values(const Shape& shape, DType dtype, unsigned seed) {
 
 inline Tensor uniform_cpu(const Shape& shape, DType dtype, double lo, double hi, uint64_t seed) {
   Tensor t = Tensor::empty(shape, dtype, kCPU);
-  backend::cpu::fill_random(t, RandomKind::kUniform, lo, hi, seed, 0);
+  backend::cpu::fill_random(t, backend::RandomKind::kUniform, lo, hi, seed, 0);
   return t;
 }
 
