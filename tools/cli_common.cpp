@@ -46,6 +46,27 @@ std::vector<double> parse_start_point(const std::string& text) {
 }
 
 
+CLI::Option* add_device_option(CLI::App* cmd, std::string& device) {
+  return cmd->add_option("--device", device,
+                         "Where the model runs: cpu, cuda (the first GPU) or cuda:N. Batches are gathered on the CPU "
+                         "and copied to the GPU; checkpoints are device-neutral")
+      ->capture_default_str();
+}
+
+Device parse_device_option(const std::string& text) {
+  try {
+    return parse_device(text);
+  } catch (const ValueError& e) {
+    throw ValueError(str_cat("--device: ", e.what()));
+  }
+}
+
+Device resolve_device(const std::string& text) {
+  const Device d = parse_device_option(text);
+  require_device(d);
+  return d;
+}
+
 void make_output_dir(const std::string& dir, const char* flag) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -72,6 +72,15 @@ std::vector<double> parse_start_point(const std::string& text);
 // Creates the output directory `dir` (and its parents) unless it exists; IOError naming it and
 // the system's reason ("Permission denied", "Not a directory", ...) otherwise.
 void make_output_dir(const std::string& dir, const char* flag = "--out");
+
+// --device cpu|cuda|cuda:N (default cpu), shared by train, eval, sample and reproduce.
+CLI::Option* add_device_option(CLI::App* cmd, std::string& device);
+// The device --device names, checked usable on this machine before any data is read: a bad
+// name is a ValueError naming --device; a GPU that is not there is one line, "no CUDA device:
+// ..." (require_device).
+Device resolve_device(const std::string& text);
+// Only the parsing half: ValueError naming --device for a bad name.
+Device parse_device_option(const std::string& text);
 // Whether `path` is an existing directory; false (never an exception) when it cannot be examined.
 bool is_directory(const std::string& path);
 

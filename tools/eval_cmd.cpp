@@ -19,18 +19,20 @@ struct EvalArgs {
   std::string data;
   std::string data_dir;
   int threads = 0;
+  std::string device = "cpu";
 };
 
 // Evaluation needs no optimizer step, but the Trainer takes one; a zero-lr SGD does nothing.
 void run_eval(const EvalArgs& a) {
   if (a.threads > 0) omp_set_num_threads(a.threads);
+  const Device device = resolve_device(a.device);
   const io::SafetensorsFile file = io::load_safetensors(a.checkpoint);
   const ModelSpec spec = ModelSpec::from_metadata(file.metadata, a.checkpoint);
   const DataOptions dopts = model_data_options(file.metadata, spec, a.data, a.data_dir);
   const std::string& data = dopts.name;
   check_spec_fits_tensors(spec, file.tensors, a.checkpoint);
   auto model = build_model(spec);
-  model->finalize();
+  model->finalize(kFloat32, device);
   model->load_state_dict(file.tensors);
   const LoadedData loaded = load_data(dopts, false);
   const auto objective_it = file.metadata.find("objective");
@@ -72,6 +74,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--data", args->data, "Dataset (default: the one the model was trained on)");
   cmd->add_option("--data-dir", args->data_dir, "Directory of the dataset (default: as for train)");
   add_number(cmd, "--threads", args->threads, "OpenMP threads (0: all cores)", threads_range());
+  add_device_option(cmd, args->device);
   cmd->callback([args] { run_eval(*args); });
 }
 

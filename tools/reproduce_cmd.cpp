@@ -19,6 +19,7 @@ struct ReproduceArgs {
   bool quick = false, full = false;
   std::string data_dir;
   uint64_t seed = 0;
+  std::string device = "cpu";
 };
 
 void list_experiments() {
@@ -51,6 +52,7 @@ experiments::Outcome run_one(const experiments::Experiment& e, const experiments
 void run_reproduce(const ReproduceArgs& a) {
   check<ValueError>(!(a.quick && a.full), "--quick and --full exclude each other");
   if (a.target == "list") {
+    (void)parse_device_option(a.device);  // a bad name is an error even here
     list_experiments();
     return;
   }
@@ -58,6 +60,7 @@ void run_reproduce(const ReproduceArgs& a) {
   o.size = a.quick ? experiments::Size::kQuick : a.full ? experiments::Size::kFull : experiments::Size::kDefault;
   o.data_dir = a.data_dir;
   o.seed = a.seed;
+  o.device = resolve_device(a.device);
   if (a.target == "all") {
     const std::string root = a.out.empty() ? "runs/reproduce" : a.out;
     std::string summary = std::string("# momenta reproduce all (") + o.size_name() +
@@ -92,6 +95,9 @@ void add_reproduce_command(CLI::App& app) {
   cmd->add_flag("--full", args->full, "The paper's exact protocol (slow)");
   cmd->add_option("--data-dir", args->data_dir, "Directory holding MNIST (IDX files) for superacc-mnist and belay-diffusion");
   add_number(cmd, "--seed", args->seed, "Seed of every random choice", seed_range())->capture_default_str();
+  add_device_option(cmd, args->device)
+      ->description("Where the networks of belay-diffusion, adai-table and ecd-table run: cpu, cuda or cuda:N (the "
+                    "other experiments run on the CPU)");
   cmd->callback([args] { run_reproduce(*args); });
 }
 

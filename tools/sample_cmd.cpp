@@ -47,6 +47,7 @@ struct SampleArgs {
   bool fid = false;
   std::string data, data_dir, fid_net;
   int64_t fid_reference = -1;  // test images the samples are compared with; -1: all
+  std::string device = "cpu";
 };
 
 // MODEL may be a run directory (its model.safetensors) or a file.
@@ -116,6 +117,7 @@ diffusion::SamplerOptions sampler_options(const SampleArgs& a) {
 void run_sample(const SampleArgs& a) {
   if (a.threads > 0) omp_set_num_threads(a.threads);
   diffusion::SamplerOptions so = sampler_options(a);  // bad names fail before anything is read
+  so.device = resolve_device(a.device);
   const std::string path = model_file(a.model);
   const io::SafetensorsFile meta_file = io::load_safetensors(path);
   const ModelSpec spec = ModelSpec::from_metadata(meta_file.metadata, path);
@@ -126,7 +128,7 @@ void run_sample(const SampleArgs& a) {
   const io::SafetensorsFile file = wpath == path ? meta_file : io::load_safetensors(wpath);
   check_spec_fits_tensors(spec, file.tensors, wpath);
   auto model = build_model(spec);
-  model->finalize();
+  model->finalize(kFloat32, so.device);
   model->load_state_dict(file.tensors);
   auto& net = dynamic_cast<models::UNet&>(*model);
   net.eval();
@@ -175,10 +177,14 @@ void run_sample(const SampleArgs& a) {
   std::vector<Tensor> strip;
   if (a.strip) {
     cb.record_every = std::max<int64_t>(1, so.steps / 9);
-    cb.record = [&](int64_t, double, const Tensor& x) { strip.push_back(x.slice(0, 0, std::min<int64_t>(8, a.n)).clone()); };
+    cb.record = [&](int64_t, double, const Tensor& x) {
+      strip.push_back(x.slice(0, 0, std::min<int64_t>(8, a.n)).clone().to(kCPU));
+    };
   }
   const auto t0 = std::chrono::steady_clock::now();
-  const Tensor samples = diffusion::sample(models::unet_score(net, *process), *process, a.n, shape, so, cb);
+  // The grid, the file and the FID (its classifier runs on the CPU) take the samples on the host.
+  const Tensor samples =
+      diffusion::sample(models::unet_score(net, *process), *process, a.n, shape, so, cb).contiguous().to(kCPU);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar.finish(str_cat("done in ", train::format_duration(seconds)));
 
@@ -253,6 +259,7 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "Output directory (default: MODEL's directory/samples)");
   cmd->add_flag("--strip", args->strip, "Also write strip.png: 8 samples at 10 times of the sampling");
   add_number(cmd, "--threads", args->threads, "OpenMP threads (0: all cores)", threads_range());
+  add_device_option(cmd, args->device);
   cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
   cmd->add_flag("--fid", args->fid,
                 "Measure the samples: Frechet distance of ResNet-20 features (a classifier momenta trains once on the "

@@ -63,6 +63,7 @@ struct TrainArgs {
   int64_t levels = 0;     // 0: continuous time
   std::string resume;
   bool no_progress = false;
+  std::string device = "cpu";
 };
 
 // The noise process of --objective dsm. For ve without --sigma-max, NCSNv2's Technique 1: the
@@ -163,6 +164,7 @@ void run_train(const TrainArgs& a) {
   check<ValueError>(a.avg_bn_batches >= -1, "--avg-bn-batches must be -1 (all batches), 0 (off) or a number of "
                     "batches, got ", a.avg_bn_batches);
   if (a.threads > 0) omp_set_num_threads(a.threads);
+  const Device device = resolve_device(a.device);
   // NOTE [run directory] (train/run_dir.h): one run per directory, taken before any data is read;
   // then clear dead runs' temporaries.
   make_output_dir(a.out);
@@ -195,7 +197,7 @@ void run_train(const TrainArgs& a) {
   spec.in_shape = train_set.sample_shape();
   spec.num_classes = train_set.num_classes();
   auto model = build_model(spec);
-  model->finalize();
+  model->finalize(kFloat32, device);
   auto opt = optim::make_optimizer(a.optim, model->arena(), hp_given);
   if (!group_rules.empty()) optim::apply_param_groups(*opt, optim::make_param_groups(model->arena(), group_rules));
   std::unique_ptr<optim::Averager> averager =
@@ -380,6 +382,7 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   add_number(cmd, "--seed", args->seed, "Seed for initialisation and data order", seed_range())->capture_default_str();
   add_number(cmd, "--threads", args->threads, "OpenMP threads (0: all cores)", threads_range())->capture_default_str();
+  add_device_option(cmd, args->device);
   cmd->add_option("--out", args->out, "Output directory")->capture_default_str();
   cmd->add_option("--resume", args->resume,
                   "Continue from a checkpoint (OUT/checkpoint.safetensors is written after every epoch); pass the "

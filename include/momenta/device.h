@@ -28,5 +28,9 @@ Device parse_device(const std::string& s);
 bool cuda_built();
 // Number of CUDA devices visible (0 when not built or none present).
 int cuda_device_count();
+// Checks that `device` can be used on this machine: the CPU always; cuda:N when CUDA is built and
+// N < cuda_device_count(). Otherwise throws NotSupportedError with one line that starts
+// "no CUDA device" and says why (not built, no driver or GPU, or the index out of range).
+void require_device(Device device);
 
 }  // namespace momenta

@@ -13,6 +13,7 @@ namespace {
 
 bool built() { return false; }
 int device_count() { return 0; }
+std::string no_device_reason() { return "momenta was built without CUDA (configure with -DMOMENTA_CUDA=ON on a machine with the CUDA toolkit and cuDNN)"; }
 Allocator& allocator(int) { not_built("CUDA allocation"); }
 
 void unary(UnaryOp, const Tensor&, const Tensor&) { not_built("unary op on CUDA"); }

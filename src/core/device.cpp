@@ -12,6 +12,7 @@ namespace backend::cuda {
 Allocator& allocator(int index);
 bool built();
 int device_count();
+std::string no_device_reason();
 }  // namespace backend::cuda
 
 Device parse_device(const std::string& s) {
@@ -28,6 +29,22 @@ Device parse_device(const std::string& s) {
 
 bool cuda_built() { return backend::cuda::built(); }
 int cuda_device_count() { return backend::cuda::device_count(); }
+
+void require_device(Device device) {
+  if (device.is_cpu()) return;
+  const int count = cuda_device_count();
+  if (count == 0) {
+    const std::string why = backend::cuda::no_device_reason();
+    // `why` is the runtime's own words (no driver reads "CUDA driver version is insufficient"),
+    // or "built without CUDA".
+    throw NotSupportedError(str_cat("no CUDA device: ", device.str(), " was asked for, but ",
+                                    cuda_built() ? "the CUDA runtime sees no GPU on this machine" : why,
+                                    cuda_built() && !why.empty() ? " (" + why + ")" : std::string(),
+                                    "; use --device cpu"));
+  }
+  check<NotSupportedError>(device.index >= 0 && device.index < count, "no CUDA device ", device.str(), ": this machine has ",
+                           count, " (cuda:0", count > 1 ? str_cat(" to cuda:", count - 1) : std::string(), ")");
+}
 
 Allocator& allocator_for(Device device) {
   if (device.is_cpu()) return cpu_allocator();

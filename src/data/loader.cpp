@@ -67,6 +67,7 @@ bool DataLoader::next(Batch& out) {
     fill(next_batch_, b.images.data<float>(), b.labels.data<int64_t>());
     out = std::move(b);
     ++next_batch_;
+    to_device(out);
     return true;
   }
   {
@@ -79,7 +80,14 @@ bool DataLoader::next(Batch& out) {
   pending_.pop_front();
   ++next_batch_;
   schedule_next();
+  to_device(out);
   return true;
+}
+
+void DataLoader::to_device(Batch& b) const {
+  if (options_.device.is_cpu()) return;
+  b.images = b.images.to(options_.device);
+  b.labels = b.labels.to(options_.device);
 }
 
 Batch DataLoader::make_batch(int64_t index) const {

@@ -30,6 +30,24 @@ ParamArena::ParamArena(const std::vector<std::pair<std::string, Tensor>>& params
   }
 }
 
+void ParamArena::to(Device device, const std::vector<std::pair<std::string, Tensor>>& params) {
+  check<ValueError>(built(), "parameter arena: to(", device.str(), ") before the arena was built");
+  if (device == device_) return;
+  require_device(device);
+  const std::shared_ptr<Storage> old_p = params_.storage(), old_g = grads_.storage();
+  const Tensor moved_p = params_.to(device), moved_g = grads_.to(device);
+  const auto rebind = [](const Tensor& t, const std::shared_ptr<Storage>& from, const std::shared_ptr<Storage>& to) {
+    if (t.defined() && t.storage() == from) t.impl()->storage = to;
+  };
+  for (const auto& [name, t] : params) {
+    rebind(t, old_p, moved_p.storage());
+    rebind(t.impl()->grad, old_g, moved_g.storage());
+  }
+  rebind(params_, old_p, moved_p.storage());
+  rebind(grads_, old_g, moved_g.storage());
+  device_ = device;
+}
+
 const ParamArena::Entry& ParamArena::entry(const std::string& name) const {
   for (const Entry& e : entries_)
     if (e.name == name) return e;

@@ -80,7 +80,28 @@ void Module::train(bool on) {
 
 void Module::finalize(DType dtype, Device device) {
   check<ValueError>(!arena_.built(), "finalize() called twice");
+  require_device(device);
   arena_ = ParamArena(named_parameters(), dtype, device);
+  move_buffers(device);
+}
+
+void Module::to(Device device) {
+  check<ValueError>(arena_.built(), "Module::to(", device.str(), "): call finalize() first");
+  require_device(device);
+  arena_.to(device, named_parameters());
+  move_buffers(device);
+}
+
+void Module::move_buffers(Device device) {
+  for (const auto& [name, b] : named_buffers()) {
+    if (!b.defined() || b.device() == device) continue;
+    // In place, so that the module's own handle to the buffer sees the move.
+    const Tensor moved = b.detach().contiguous().to(device);
+    TensorImpl* impl = b.impl();
+    impl->storage = moved.storage();
+    impl->offset = moved.offset();
+    impl->strides = moved.strides();
+  }
 }
 
 const ParamArena& Module::arena() const {

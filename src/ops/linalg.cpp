@@ -28,6 +28,10 @@ GemmOperand as_operand(const Tensor& m) {
 
 // c[M, N] = alpha * a[M, K] @ b[K, N] + beta * c, all 2-D; c contiguous.
 void gemm2d(const Tensor& a, const Tensor& b, const Tensor& c, double beta = 0.0) {
+  // GEMM takes raw pointers: every operand must be on c's device, or the CPU GEMM would read
+  // GPU memory (or cuBLAS host memory).
+  check<ValueError>(a.device() == c.device() && b.device() == c.device(), "matmul/linear: operands on different "
+                    "devices (", a.device().str(), " @ ", b.device().str(), " into ", c.device().str(), ")");
   const GemmOperand A = as_operand(a), B = as_operand(b);
   backend::gemm_on(c.device(), c.dtype(), A.trans, B.trans, a.shape()[0], b.shape()[1], a.shape()[1], 1.0,
                    A.keep.raw_data(), A.ld, B.keep.raw_data(), B.ld, beta, c.raw_data(), std::max<int64_t>(c.shape()[1], 1));
@@ -43,6 +47,8 @@ void check_matmul(const Tensor& a, const Tensor& b, const char* what) {
   check<ShapeError>(a.dtype() == b.dtype(), what, ": dtype mismatch (", dtype_name(a.dtype()), " and ",
                     dtype_name(b.dtype()), ")");
   check<ShapeError>(is_floating(a.dtype()), what, ": expected floating tensors, got ", dtype_name(a.dtype()));
+  check<ValueError>(a.device() == b.device(), what, ": the operands are on different devices (", a.device().str(),
+                    " and ", b.device().str(), "): move one with .to()");
 }
 
 }  // namespace

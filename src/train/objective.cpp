@@ -26,7 +26,8 @@ Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels) {
                     fmt(labels.shape()));
   const int64_t b = output.size(0), c = output.size(1);
   Tensor onehot = Tensor::zeros({b, c}, output.dtype(), kCPU);
-  const int64_t* y = labels.data<int64_t>();
+  const std::vector<int64_t> host_labels = labels.to_vector<int64_t>();  // the labels may be on a GPU
+  const int64_t* y = host_labels.data();
   dispatch_floating(output.dtype(), "quadratic loss", [&](auto tag) {
     using T = decltype(tag);
     T* o = onehot.data<T>();
@@ -51,7 +52,8 @@ EvalSums ClassificationObjective::evaluate(nn::Module& model, const data::Batch&
   Tensor out = model(batch.images);
   s.loss_sum = compute_loss(loss_, out, batch.labels).item() * static_cast<double>(s.samples);
   const auto pred = argmax(out, 1).to_vector<int64_t>();
-  const int64_t* y = batch.labels.data<int64_t>();
+  const std::vector<int64_t> host_labels = batch.labels.to_vector<int64_t>();
+  const int64_t* y = host_labels.data();
   for (int64_t i = 0; i < s.samples; ++i) s.correct += pred[static_cast<size_t>(i)] == y[i];
   return s;
 }

@@ -50,7 +50,7 @@ EvalResult Trainer::evaluate_current(const data::Dataset& ds) {
   NoGradGuard ng;
   const bool was_training = model_.is_training();
   model_.eval();
-  data::DataLoader loader(ds, {opts_.eval_batch_size, false, false, 0, true});
+  data::DataLoader loader(ds, {opts_.eval_batch_size, false, false, 0, true, opt_.arena().device()});
   loader.start_epoch(0);
   data::Batch batch;
   Generator gen(opts_.seed ^ kEvalKey);
@@ -121,7 +121,7 @@ void Trainer::with_averaged_weights(const std::function<void()>& fn, const data:
 }
 
 data::LoaderOptions Trainer::train_loader_options() const {
-  return {opts_.batch_size, true, false, opts_.seed, true};
+  return {opts_.batch_size, true, false, opts_.seed, true, opt_.arena().device()};
 }
 
 void Trainer::apply_schedules(int64_t total_steps) {

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,18 +51,26 @@ inline Tensor uniform_cpu(const Shape& shape, DType dtype, double lo, double hi,
 }
 
 // |got - want| <= atol + rtol |want| elementwise; NaNs and infinities must match exactly.
+// Prints one "[ max err  ]" line per comparison (the largest absolute error, and the largest
+// relative error where |want| > 1e-3): scripts/gpu_check.sh gathers them into its table.
 inline void expect_close(const Tensor& got, const Tensor& want, double rtol, double atol, const std::string& what) {
   ASSERT_EQ(got.shape(), want.shape()) << what;
   const auto g = got.to_vector<double>(), w = want.to_vector<double>();
   int reported = 0;
-  for (size_t i = 0; i < g.size() && reported < 5; ++i) {
+  double max_abs = 0, max_rel = 0;
+  for (size_t i = 0; i < g.size(); ++i) {
     const bool ok = (std::isnan(g[i]) && std::isnan(w[i])) || g[i] == w[i] ||
                     (std::isfinite(w[i]) && std::abs(g[i] - w[i]) <= atol + rtol * std::abs(w[i]));
-    if (!ok) {
+    if (std::isfinite(g[i]) && std::isfinite(w[i])) {
+      max_abs = std::max(max_abs, std::abs(g[i] - w[i]));
+      if (std::abs(w[i]) > 1e-3) max_rel = std::max(max_rel, std::abs(g[i] - w[i]) / std::abs(w[i]));
+    }
+    if (!ok && reported < 5) {
       ADD_FAILURE() << what << ": element " << i << " is " << g[i] << " on CUDA, " << w[i] << " on the CPU";
       ++reported;
     }
   }
+  std::printf("[ max err  ] %s | %.3g | %.3g | %s\n", what.c_str(), max_abs, max_rel, reported ? "FAIL" : "ok");
 }
 
 inline void expect_equal(const Tensor& got, const Tensor& want, const std::string& what) {

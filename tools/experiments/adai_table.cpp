@@ -100,7 +100,7 @@ Outcome run_adai_table(const Experiment& e, const Options& o) {
   TableProgress progress(e.name, static_cast<int64_t>(ms.size()) * seeds * epochs * images, !quick);
   for (size_t m = 0; m < ms.size(); ++m) {
     const Method& me = ms[m];
-    RunSpec spec{me.optim, me.hp, epochs, batch, milestones, 0, true, true, {}};
+    RunSpec spec{me.optim, me.hp, epochs, batch, milestones, 0, true, true, {}, o.device};
     std::vector<double> best, fin;
     std::vector<double> mean_curve(static_cast<size_t>(epochs), 0.0);
     int curve_n = 0, diverged = 0;

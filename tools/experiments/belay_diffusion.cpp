@@ -123,6 +123,7 @@ struct Setup {
   diffusion::DsmOptions dsm;
   const models::FidReference* fid = nullptr;
   Shape shape;
+  Device device = kCPU;
 };
 
 struct RunResult {
@@ -143,7 +144,7 @@ RunResult train_run(const Setup& s, const Arm* arm, uint64_t seed, double lr, in
   RunResult r;
   Generator init(seed);
   models::UNet net(s.sc.unet, init);
-  net.finalize();
+  net.finalize(kFloat32, s.device);
   auto opt = optim::make_optimizer("adam", net.arena(), std::map<std::string, std::string>{{"lr", format_number(lr)}});
   std::unique_ptr<optim::Averager> avg =
       arm ? optim::make_averager(arm->average, net.arena(), averager_hp(*arm)) : nullptr;
@@ -176,9 +177,12 @@ RunResult train_run(const Setup& s, const Arm* arm, uint64_t seed, double lr, in
       so.kind = diffusion::SamplerKind::kEulerMaruyama;
       so.steps = s.sc.sampler_steps;
       so.seed = 7919 + seed;  // the same prior and noise for every arm of a seed
+      so.device = s.device;
       trainer->with_averaged_weights([&] {
         net.eval();
-        r.samples = diffusion::sample(models::unet_score(net, *s.process), *s.process, s.sc.fid_n, s.shape, so);
+        r.samples = diffusion::sample(models::unet_score(net, *s.process), *s.process, s.sc.fid_n, s.shape, so)
+                        .contiguous()
+                        .to(kCPU);  // the FID classifier runs on the CPU
         net.train();
       });
       r.fid_step.push_back(static_cast<double>(done));
@@ -235,6 +239,7 @@ Outcome run_belay_diffusion(const Experiment& e, const Options& o) {
   }
   Digits& d = *found;
   s.shape = d.train.sample_shape();
+  s.device = o.device;
   s.sc.unet.in_channels = s.shape[0];
   s.sc.unet.image_size = s.shape[1];
   const Scale& sc = s.sc;

@@ -133,7 +133,7 @@ Outcome run_ecd_table(const Experiment& e, const Options& o) {
     size_t best = 0;
     double best_err = INFINITY;
     for (size_t g = 0; g < me.grid.size(); ++g) {
-      RunSpec spec{me.optim, me.grid[g], epochs, batch, {}, swa_start, false, false, {}};
+      RunSpec spec{me.optim, me.grid[g], epochs, batch, {}, swa_start, false, false, {}, o.device};
       spec.on_epoch = progress.run(me.label + " scan " + std::to_string(g + 1) + "/" + std::to_string(me.grid.size()),
                                    scan_train.size(), epochs);
       const RunResult r = train_once(net, scan_train, data->val, spec, o.seed * 1000 + 100);
@@ -145,7 +145,7 @@ Outcome run_ecd_table(const Experiment& e, const Options& o) {
                            r.diverged ? "diverged" : fmt_num(100 - r.final_error, 4)});
       if (std::isfinite(r.swa_error) && r.swa_error < best_err) best_err = r.swa_error, best = g;
     }
-    RunSpec spec{me.optim, me.grid[best], epochs, batch, {}, swa_start, false, false, {}};
+    RunSpec spec{me.optim, me.grid[best], epochs, batch, {}, swa_start, false, false, {}, o.device};
     std::vector<double> swa_acc, fin_acc;
     int diverged = 0;
     for (int64_t s = 0; s < seeds; ++s) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "momenta/device.h"
+
 namespace momenta::cli::experiments {
 
 enum class Size { kQuick, kDefault, kFull };
@@ -18,6 +20,9 @@ struct Options {
   Size size = Size::kDefault;
   std::string data_dir;  // MNIST (superacc-mnist, belay-diffusion)
   uint64_t seed = 0;
+  // Where the networks of the trainer-based experiments run (belay-diffusion and the ResNet
+  // tables of adai-table and ecd-table); the rest run on the CPU.
+  Device device = kCPU;
   // Picks the value for the run's size.
   template <class T>
   T pick(T quick, T normal, T full) const {

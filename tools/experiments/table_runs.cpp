@@ -141,7 +141,7 @@ RunResult train_once(const NetShape& net, const data::ImageDataset& train, const
   Generator gen(seed * 0x9e3779b97f4a7c15ULL + 17);
   const Shape shape = train.sample_shape();
   auto model = std::make_shared<models::ResNet>(shape[0], train.num_classes(), net.widths, net.blocks, nn::Shortcut::kA, gen);
-  model->finalize();
+  model->finalize(kFloat32, spec.device);
   auto opt = optim::make_optimizer(spec.optim, model->arena(), spec.hp);
   const int64_t batches = (train.size() + spec.batch_size - 1) / spec.batch_size;  // the loader keeps the last batch
   std::unique_ptr<optim::Averager> swa;

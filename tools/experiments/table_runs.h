@@ -67,6 +67,7 @@ struct RunSpec {
   // Called after each epoch (1-based) with its test error in percent (NaN when not evaluated);
   // may be empty.
   std::function<void(int64_t epoch, double test_error)> on_epoch;
+  Device device = kCPU;  // where the network runs
 };
 
 struct RunResult {

@@ -29,10 +29,14 @@ struct LoaderOptions {
   bool drop_last = false;  // drop a last batch smaller than batch_size
   uint64_t seed = 0;
   bool prefetch = true;  // gather batches on a background thread
+  // Where next() delivers the batch. Batches are gathered on the CPU and copied to a CUDA device
+  // as they are handed out (synchronously, from pageable memory: staging in pinned memory with
+  // asynchronous copies is not done yet).
+  Device device = kCPU;
 };
 
 struct Batch {
-  Tensor images;  // float32 [B, C, H, W] on the CPU
+  Tensor images;  // float32 [B, C, H, W] on LoaderOptions::device
   Tensor labels;  // int64 [B]
   int64_t index = 0;  // position of the batch in its epoch
 };
@@ -74,6 +78,7 @@ class DataLoader {
   };
 
   Batch make_batch(int64_t index) const;
+  void to_device(Batch& b) const;
   void fill(int64_t index, float* images, int64_t* labels);
   void schedule_next();
   void stop_worker();

@@ -38,6 +38,11 @@ class ParamArena {
   // The entry for a parameter name; throws ValueError naming the known parameters when absent.
   const Entry& entry(const std::string& name) const;
   void zero_grad() const { grads_.zero_(); }
+  // Moves the arena to `device` in place: the parameters and gradients are copied there, and
+  // every handle that viewed the old arena (the arena tensors, `params` as given to the
+  // constructor, their gradients) now views the new one. Optimizer state is not moved: make
+  // optimizers and averagers after the move.
+  void to(Device device, const std::vector<std::pair<std::string, Tensor>>& params);
 
  private:
   Tensor params_, grads_;

@@ -44,9 +44,13 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
-  // Moves all parameters into one arena of `dtype` on `device`.
+  // Moves all parameters into one arena of `dtype` on `device`, and the buffers to `device`.
   void finalize(DType dtype = kFloat32, Device device = kCPU);
   bool finalized() const { return arena_.built(); }
+  // Moves the model to `device` in place: the parameter arena (finalize() first) and every
+  // buffer (batch-norm statistics, ...). Handles to parameters and buffers stay valid. Throws
+  // NotSupportedError ("no CUDA device ...") when `device` cannot be used here.
+  void to(Device device);
   const ParamArena& arena() const;
   void zero_grad();
   int64_t num_parameters() const;
@@ -63,6 +67,7 @@ class Module {
 
  private:
   void collect(const std::string& prefix, NamedTensors& out, bool buffers) const;
+  void move_buffers(Device device);
 
   NamedTensors params_;
   NamedTensors buffers_;

@@ -96,6 +96,7 @@ class CudaCachingAllocator final : public CachingAllocator {
 bool built() { return true; }
 
 int device_count() { return probe_devices().count; }
+std::string no_device_reason() { return probe_devices().reason; }
 
 Allocator& allocator(int index) {
   const DeviceCount& d = probe_devices();
