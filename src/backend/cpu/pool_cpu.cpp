@@ -1,31 +1,22 @@
 // CPU 2-D max and average pooling over contiguous NCHW. Threads own (n, c) planes, so the
 // backward scatters without races. Max pooling keeps the index of the first maximum of each
-// window (NaN counts as maximal), which the backward routes the gradient to.
+// window (NaN counts as maximal), which the backward routes the gradient to. The window bounds,
+// the average's divisor and the max comparison are kernels/pool.h's, shared with the CUDA kernel.
 #include <algorithm>
-#include <cmath>
 #include <limits>
 
 #include "backend/backend.h"
 #include "backend/cpu/strided_loop.h"
+#include "momenta/kernels/pool.h"
 
 namespace momenta::backend::cpu {
 namespace {
 
-struct Window {
-  int64_t h0, h1, w0, w1;  // clipped to the input
-  int64_t count;           // the divisor of an average
-};
+using kernels::PoolWindow;
 
-Window window(const Pool2dParams& p, int64_t oh, int64_t ow) {
-  const int64_t hs = oh * p.stride_h - p.pad_h, ws = ow * p.stride_w - p.pad_w;
-  Window win{std::max<int64_t>(hs, 0), std::min(hs + p.r, p.h), std::max<int64_t>(ws, 0), std::min(ws + p.s, p.w), 0};
-  if (p.count_include_pad) {
-    // PyTorch: the window clipped to the padded input, not to the input.
-    win.count = (std::min(hs + p.r, p.h + p.pad_h) - hs) * (std::min(ws + p.s, p.w + p.pad_w) - ws);
-  } else {
-    win.count = (win.h1 - win.h0) * (win.w1 - win.w0);
-  }
-  return win;
+PoolWindow window(const Pool2dParams& p, int64_t oh, int64_t ow) {
+  return kernels::pool_window(oh, ow, p.h, p.w, p.r, p.s, p.stride_h, p.stride_w, p.pad_h, p.pad_w,
+                              p.count_include_pad);
 }
 
 template <class T>
@@ -36,7 +27,7 @@ void pool_forward(const Pool2dParams& p, const T* x, T* y, int64_t* idx) {
       const T* xp = x + pl * hw;
       for (int64_t oh = 0; oh < p.p; ++oh) {
         for (int64_t ow = 0; ow < p.q; ++ow) {
-          const Window win = window(p, oh, ow);
+          const PoolWindow win = window(p, oh, ow);
           const int64_t o = pl * pq + oh * p.q + ow;
           if (p.kind == PoolKind::kMax) {
             T best = -std::numeric_limits<T>::infinity();
@@ -44,7 +35,7 @@ void pool_forward(const Pool2dParams& p, const T* x, T* y, int64_t* idx) {
             for (int64_t ih = win.h0; ih < win.h1; ++ih)
               for (int64_t iw = win.w0; iw < win.w1; ++iw) {
                 const T v = xp[ih * p.w + iw];
-                if (v > best || (std::isnan(v) && !std::isnan(best))) {
+                if (kernels::pool_max_better(v, best)) {
                   best = v;
                   best_i = ih * p.w + iw;
                 }
@@ -77,7 +68,7 @@ void pool_backward(const Pool2dParams& p, const T* gy, const int64_t* idx, T* gx
             gp[idx[o]] += gy[o];
             continue;
           }
-          const Window win = window(p, oh, ow);
+          const PoolWindow win = window(p, oh, ow);
           if (win.count == 0) continue;
           const T g = gy[o] / static_cast<T>(win.count);
           for (int64_t ih = win.h0; ih < win.h1; ++ih)

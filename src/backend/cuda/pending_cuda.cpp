@@ -23,19 +23,6 @@ void cross_entropy_backward(const Tensor&, const Tensor&, double, const Tensor&)
   not_yet("cross_entropy backward");
 }
 
-int64_t conv2d_workspace_bytes(const Conv2dParams&, const Tensor&) { not_yet("conv2d"); }
-void conv2d_forward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
-  not_yet("conv2d");
-}
-void conv2d_backward(const Conv2dParams&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                     const Tensor&, const Tensor&) {
-  not_yet("conv2d backward");
-}
-void pool2d(const Pool2dParams&, const Tensor&, const Tensor&, const Tensor&) { not_yet("pooling"); }
-void pool2d_backward(const Pool2dParams&, const Tensor&, const Tensor&, const Tensor&) {
-  not_yet("pooling backward");
-}
-
 void batch_norm_stats(const Tensor&, int64_t, const Tensor&, const Tensor&) { not_yet("batch_norm"); }
 void batch_norm_apply(const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
                       const Tensor&, bool, const Tensor&) {
