@@ -1,10 +1,12 @@
 // CPU reductions over the middle axis of a contiguous [outer, n, inner] view. Float32 sums
-// accumulate in double so a 60000-sample mean loss does not drift.
+// accumulate in double so a 60000-sample mean loss does not drift. The max rule is
+// kernels/reduce.h's, shared with the CUDA kernels.
 #include <limits>
 #include <vector>
 
 #include "backend/backend.h"
 #include "backend/cpu/strided_loop.h"
+#include "momenta/kernels/reduce.h"
 
 namespace momenta::backend::cpu {
 namespace {
@@ -51,7 +53,7 @@ void reduce_max(const T* x, int64_t outer, int64_t n, int64_t inner, void* out) 
       int64_t arg = 0;
       for (int64_t k = 1; k < n; ++k) {
         const T v = p[k * inner];
-        if (v > best || (v != v && best == best)) {
+        if (kernels::reduce_max_takes(v, best)) {
           best = v;
           arg = k;
         }

@@ -1,12 +1,15 @@
 // CPU softmax, log-softmax and the cross-entropy pieces, over the middle axis of a contiguous
-// [outer, n, inner] view (inner == 1 for the usual last-axis case).
+// [outer, n, inner] view (inner == 1 for the usual last-axis case). The per-element math is
+// kernels/softmax.h's, shared with the CUDA kernels (softmax_cuda.cu).
 #include <cmath>
-#include <limits>
 
 #include "backend/backend.h"
 #include "backend/cpu/strided_loop.h"
+#include "momenta/kernels/softmax.h"
 
 namespace momenta::backend::cpu {
+
+using namespace momenta::kernels;
 
 void softmax(const Tensor& x, int64_t outer, int64_t n, int64_t inner, bool log, const Tensor& out) {
   dispatch_floating(x.dtype(), "softmax", [&](auto tag) {
@@ -18,16 +21,16 @@ void softmax(const Tensor& x, int64_t outer, int64_t n, int64_t inner, bool log,
         const int64_t o = j / inner, i = j % inner;
         const T* p = xp + o * n * inner + i;
         T* q = yp + o * n * inner + i;
-        T mx = -std::numeric_limits<T>::infinity();
-        for (int64_t k = 0; k < n; ++k) mx = std::max(mx, p[k * inner]);
+        T mx = softmax_max_start<T>();
+        for (int64_t k = 0; k < n; ++k) mx = softmax_max(mx, p[k * inner]);
         double total = 0.0;
-        for (int64_t k = 0; k < n; ++k) total += std::exp(static_cast<double>(p[k * inner] - mx));
+        for (int64_t k = 0; k < n; ++k) total += softmax_exp(p[k * inner], mx);
         if (log) {
-          const T lse = mx + static_cast<T>(std::log(total));
-          for (int64_t k = 0; k < n; ++k) q[k * inner] = p[k * inner] - lse;
+          const T lse = softmax_lse(mx, total);
+          for (int64_t k = 0; k < n; ++k) q[k * inner] = log_softmax_value(p[k * inner], lse);
         } else {
           const double inv = 1.0 / total;
-          for (int64_t k = 0; k < n; ++k) q[k * inner] = static_cast<T>(std::exp(static_cast<double>(p[k * inner] - mx)) * inv);
+          for (int64_t k = 0; k < n; ++k) q[k * inner] = softmax_value(p[k * inner], mx, inv);
         }
       }
     });
@@ -49,13 +52,13 @@ void softmax_backward(const Tensor& y, const Tensor& gy, int64_t outer, int64_t 
           for (int64_t k = 0; k < n; ++k) s += gp[base + k * inner];
           for (int64_t k = 0; k < n; ++k) {
             const int64_t at = base + k * inner;
-            xp[at] = gp[at] - static_cast<T>(std::exp(static_cast<double>(yp[at])) * s);
+            xp[at] = log_softmax_grad(gp[at], yp[at], s);
           }
         } else {  // gx = y * (gy - sum(gy * y))
-          for (int64_t k = 0; k < n; ++k) s += static_cast<double>(gp[base + k * inner]) * yp[base + k * inner];
+          for (int64_t k = 0; k < n; ++k) s += softmax_grad_term(gp[base + k * inner], yp[base + k * inner]);
           for (int64_t k = 0; k < n; ++k) {
             const int64_t at = base + k * inner;
-            xp[at] = yp[at] * (gp[at] - static_cast<T>(s));
+            xp[at] = softmax_grad(gp[at], yp[at], s);
           }
         }
       }
@@ -90,8 +93,8 @@ void cross_entropy_backward(const Tensor& logp, const Tensor& target, double sca
     const T sc = static_cast<T>(scale);
     parallel_for(rows, classes * 8, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
-        for (int64_t c = 0; c < classes; ++c) g[r * classes + c] = sc * std::exp(lp[r * classes + c]);
-        g[r * classes + tg[r]] -= sc;
+        for (int64_t c = 0; c < classes; ++c) g[r * classes + c] = cross_entropy_grad(lp[r * classes + c], sc);
+        g[r * classes + tg[r]] = cross_entropy_grad_target(g[r * classes + tg[r]], sc);
       }
     });
   });
