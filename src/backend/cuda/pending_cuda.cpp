@@ -36,23 +36,4 @@ void pool2d_backward(const Pool2dParams&, const Tensor&, const Tensor&, const Te
   not_yet("pooling backward");
 }
 
-void batch_norm_stats(const Tensor&, int64_t, const Tensor&, const Tensor&) { not_yet("batch_norm"); }
-void batch_norm_apply(const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&, const Tensor&, double,
-                      const Tensor&, bool, const Tensor&) {
-  not_yet("batch_norm");
-}
-void batch_norm_backward(const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
-                         const Tensor&, double, bool, const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
-  not_yet("batch_norm backward");
-}
-
-void group_norm_forward(const Tensor&, int64_t, const Tensor&, const Tensor&, double, const Tensor&, const Tensor&,
-                        const Tensor&) {
-  not_yet("group_norm");
-}
-void group_norm_backward(const Tensor&, const Tensor&, int64_t, const Tensor&, const Tensor&, const Tensor&,
-                         const Tensor&, const Tensor&, const Tensor&) {
-  not_yet("group_norm backward");
-}
-
 }  // namespace momenta::backend::cuda
