@@ -11,6 +11,7 @@
 
 #include "backend/backend.h"
 #include "gpu/gpu_test_util.h"
+#include "momenta/ops.h"
 #include "momenta/tensor.h"
 
 namespace momenta {
@@ -230,6 +231,45 @@ TEST(CudaNorm, GroupNormBackwardMatchesCpu) {
         }
       }
     }
+  }
+}
+
+// The ops (src/ops/norm.cpp) on the GPU: fused training batch norm with running statistics,
+// then group norm, forward and backward through autograd, against the same on the CPU.
+TEST(CudaNorm, NormOpsTrainOnTheGpuAsOnTheCpu) {
+  MOMENTA_REQUIRE_GPU();
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Shape s{6, 8, 5, 7};
+    const Tensor x = uniform_cpu(s, dt, -2.0, 3.0, 50), res = uniform_cpu(s, dt, -1.0, 1.0, 51);
+    const Tensor w = uniform_cpu({8}, dt, 0.5, 1.5, 52), b = uniform_cpu({8}, dt, -1.0, 1.0, 53);
+    const Tensor gy = uniform_cpu(s, dt, -1.0, 1.0, 54);
+    struct Run {
+      Tensor y, gx, gw, gb, gr, rm, rv;
+    };
+    const auto run = [&](Device d) {
+      Tensor xd = x.to(d).set_requires_grad(), rd = res.to(d).set_requires_grad();
+      Tensor wd = w.to(d).set_requires_grad(), bd = b.to(d).set_requires_grad();
+      Tensor rm = Tensor::zeros({8}, dt, d), rv = Tensor::ones({8}, dt, d);
+      BatchNormFusion fuse;
+      fuse.residual = rd;
+      fuse.relu = true;
+      const Tensor h = batch_norm(xd, wd, bd, rm, rv, true, 0.1, kEps, fuse);
+      const Tensor y = group_norm(h, 4, wd, bd, kEps);
+      y.backward(gy.to(d));
+      return Run{y.detach().to(kCPU), xd.grad().to(kCPU), wd.grad().to(kCPU), bd.grad().to(kCPU),
+                 rd.grad().to(kCPU), rm.to(kCPU), rv.to(kCPU)};
+    };
+    const Run cpu = run(kCPU), gpu = run(kGpu);
+    const std::string what = str_cat("batch_norm then group_norm ", dtype_name(dt));
+    // Two normalisations chained: float32 differences of one ulp grow by the second's 1 / std.
+    const double rt = dt == kFloat32 ? 1e-4 : 1e-11, at = dt == kFloat32 ? 1e-4 : 1e-11;
+    expect_close(gpu.y, cpu.y, rt, at, what + " y");
+    expect_close(gpu.gx, cpu.gx, rt, at, what + " x.grad");
+    expect_close(gpu.gw, cpu.gw, rt, at, what + " weight.grad");
+    expect_close(gpu.gb, cpu.gb, rt, at, what + " bias.grad");
+    expect_close(gpu.gr, cpu.gr, rt, at, what + " residual.grad");
+    expect_close(gpu.rm, cpu.rm, rt, at, what + " running_mean");
+    expect_close(gpu.rv, cpu.rv, rt, at, what + " running_var");
   }
 }
 
