@@ -22,8 +22,8 @@ using namespace gpu_test;
 constexpr double kEps = 1e-5;
 
 const std::vector<Shape>& shapes() {
-  static const std::vector<Shape> s = {{3, 5, 7, 9}, {2, 64, 8, 8}, {1, 3, 1, 1}, {64, 16, 28, 28}, {17, 5},
-                                       {4, 6, 33}};
+  static const std::vector<Shape> s = {{3, 5, 7, 9},     {2, 64, 8, 8}, {1, 3, 1, 1},
+                                       {64, 16, 28, 28}, {17, 5},       {4, 6, 33}};
   return s;
 }
 
@@ -68,7 +68,7 @@ TEST(CudaNorm, BatchNormApplyMatchesCpuWithEveryOption) {
       for (int opts = 0; opts < 16; ++opts) {
         const bool use_w = opts & 1, use_b = opts & 2, use_res = opts & 4, relu = opts & 8;
         const std::string what = str_cat("batch_norm_apply ", shape_str(s), " ", dtype_name(dt), use_w ? " weight" : "",
-                                          use_b ? " bias" : "", use_res ? " residual" : "", relu ? " relu" : "");
+                                         use_b ? " bias" : "", use_res ? " residual" : "", relu ? " relu" : "");
         const Tensor W = use_w ? w : Tensor(), B = use_b ? b : Tensor(), R = use_res ? res : Tensor();
         Tensor want = empty_like_on(x, kCPU), got = empty_like_on(x, kGpu);
         backend::cpu::batch_norm_apply(x, 0, mean, var, W, B, kEps, R, relu, want);
@@ -109,9 +109,9 @@ TEST(CudaNorm, BatchNormBackwardMatchesCpuWithEveryOption) {
           for (bool use_w : {false, true}) {
             const Tensor W = use_w ? w : Tensor(), Wg = use_w ? to_gpu(w) : Tensor();
             for (int sub : subsets) {
-              const std::string what =
-                  str_cat("batch_norm_backward ", shape_str(s), " ", dtype_name(dt), batch_stats ? " training" : " eval",
-                          relu ? " relu" : "", use_w ? " weight" : "", " outputs ", sub);
+              const std::string what = str_cat("batch_norm_backward ", shape_str(s), " ", dtype_name(dt),
+                                               batch_stats ? " training" : " eval", relu ? " relu" : "",
+                                               use_w ? " weight" : "", " outputs ", sub);
               const auto cpu_out = [&](int bit, const Shape& sh) {
                 return (sub & bit) ? Tensor::empty(sh, dt, kCPU) : Tensor();
               };
@@ -179,7 +179,7 @@ TEST(CudaNorm, GroupNormForwardMatchesCpu) {
         for (int opts = 0; opts < 4; ++opts) {
           const bool use_w = opts & 1, use_b = opts & 2;
           const std::string what = str_cat("group_norm_forward ", shape_str(s), " G=", groups, " ", dtype_name(dt),
-                                            use_w ? " weight" : "", use_b ? " bias" : "");
+                                           use_w ? " weight" : "", use_b ? " bias" : "");
           const Tensor W = use_w ? w : Tensor(), B = use_b ? b : Tensor();
           Tensor y = empty_like_on(x, kCPU), mean = Tensor::empty({n * groups}, dt, kCPU),
                  rstd = Tensor::empty({n * groups}, dt, kCPU);
@@ -215,7 +215,7 @@ TEST(CudaNorm, GroupNormBackwardMatchesCpu) {
           const Tensor W = use_w ? w : Tensor(), Wg = use_w ? to_gpu(w) : Tensor();
           for (int sub : subsets) {
             const std::string what = str_cat("group_norm_backward ", shape_str(s), " G=", groups, " ", dtype_name(dt),
-                                              use_w ? " weight" : "", " outputs ", sub);
+                                             use_w ? " weight" : "", " outputs ", sub);
             Tensor gx = (sub & 1) ? empty_like_on(x, kCPU) : Tensor();
             Tensor gw = (sub & 2) ? Tensor::empty({c}, dt, kCPU) : Tensor();
             Tensor gb = (sub & 4) ? Tensor::empty({c}, dt, kCPU) : Tensor();
@@ -257,7 +257,7 @@ TEST(CudaNorm, NormOpsTrainOnTheGpuAsOnTheCpu) {
       const Tensor y = group_norm(h, 4, wd, bd, kEps);
       y.backward(gy.to(d));
       return Run{y.detach().to(kCPU), xd.grad().to(kCPU), wd.grad().to(kCPU), bd.grad().to(kCPU),
-                 rd.grad().to(kCPU), rm.to(kCPU), rv.to(kCPU)};
+                 rd.grad().to(kCPU),  rm.to(kCPU),        rv.to(kCPU)};
     };
     const Run cpu = run(kCPU), gpu = run(kGpu);
     const std::string what = str_cat("batch_norm then group_norm ", dtype_name(dt));

@@ -39,8 +39,8 @@ MOMENTA_HD_INLINE T norm_affine(T x, T scale, T shift) {
 //   a = w * rstd, b = -a * rstd^2 * sum_gx / count, d = -a * sum_g / count - b * mean
 // (batch statistics: xhat depends on x through the mean and variance) or b = d = 0 (evaluation).
 template <class T>
-MOMENTA_HD void batch_norm_backward_coeffs(double mean, double rstd, double w, double sum_g, double sum_gx, double count,
-                                           bool batch_stats, T& a, T& b, T& d) {
+MOMENTA_HD void batch_norm_backward_coeffs(double mean, double rstd, double w, double sum_g, double sum_gx,
+                                           double count, bool batch_stats, T& a, T& b, T& d) {
   const double ac = w * rstd;
   const double bc = batch_stats ? -ac * rstd * rstd * sum_gx / count : 0.0;
   a = static_cast<T>(ac);

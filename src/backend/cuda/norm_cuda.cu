@@ -22,7 +22,10 @@ namespace {
 
 using namespace momenta::kernels;
 
-constexpr int kThreads = 256;          // per block; block_sum's tree assumes exactly this many
+// Threads of a reducing block; block_sum's tree assumes exactly this many. Batch norm has only
+// C blocks, so each is as wide as a block can be (__launch_bounds__ keeps the registers within).
+constexpr int kThreads = 1024;
+constexpr int kElemThreads = 256;      // elementwise kernels
 constexpr int64_t kMaxBlocks = 65536;  // elementwise kernels: a grid-stride loop covers the rest
 constexpr int64_t kMaxGrid = 2147483647;
 
@@ -59,7 +62,8 @@ __device__ __forceinline__ double opt_value(const T* p, int64_t i, double absent
 // ---- batch norm: one block per channel over its n * inner values ----
 
 template <class T>
-__global__ void bn_stats_kernel(const T* x, int64_t n, int64_t c, int64_t inner, T* mean, T* var) {
+__global__ void __launch_bounds__(kThreads)
+    bn_stats_kernel(const T* x, int64_t n, int64_t c, int64_t inner, T* mean, T* var) {
   const int64_t ch = blockIdx.x, count = n * inner;
   double s[1] = {0.0};
   for (int64_t j = threadIdx.x; j < count; j += kThreads) s[0] += static_cast<double>(x[channel_at(j, ch, c, inner)]);
@@ -107,9 +111,9 @@ __device__ __forceinline__ T bn_masked(const T* gy, const T* y_relu, int64_t k) 
 }
 
 template <class T>
-__global__ void bn_backward_kernel(const T* x, const T* gy, const T* y_relu, const T* mean, const T* var, const T* w,
-                                   double eps, bool batch_stats, int64_t n, int64_t c, int64_t inner, T* gx, T* gw,
-                                   T* gb, T* g_res) {
+__global__ void __launch_bounds__(kThreads)
+    bn_backward_kernel(const T* x, const T* gy, const T* y_relu, const T* mean, const T* var, const T* w, double eps,
+                       bool batch_stats, int64_t n, int64_t c, int64_t inner, T* gx, T* gw, T* gb, T* g_res) {
   const int64_t ch = blockIdx.x, count = n * inner;
   const double m = static_cast<double>(mean[ch]);
   double s[2] = {0.0, 0.0};  // sum gm, sum gm * (x - mean)
@@ -139,8 +143,9 @@ __global__ void bn_backward_kernel(const T* x, const T* gy, const T* y_relu, con
 // ---- group norm: one block per (n, group) row of d = cg * inner contiguous values ----
 
 template <class T>
-__global__ void gn_forward_kernel(const T* x, const T* w, const T* b, double eps, int64_t groups, int64_t cg,
-                                  int64_t inner, T* y, T* mean, T* rstd) {
+__global__ void __launch_bounds__(kThreads)
+    gn_forward_kernel(const T* x, const T* w, const T* b, double eps, int64_t groups, int64_t cg, int64_t inner, T* y,
+                      T* mean, T* rstd) {
   const int64_t row = blockIdx.x, d = cg * inner;
   const T* xr = x + row * d;
   double s[1] = {0.0};
@@ -168,8 +173,9 @@ __global__ void gn_forward_kernel(const T* x, const T* w, const T* b, double eps
 }
 
 template <class T>
-__global__ void gn_backward_x_kernel(const T* x, const T* gy, const T* mean, const T* rstd, const T* w, int64_t groups,
-                                     int64_t cg, int64_t inner, T* gx) {
+__global__ void __launch_bounds__(kThreads)
+    gn_backward_x_kernel(const T* x, const T* gy, const T* mean, const T* rstd, const T* w, int64_t groups, int64_t cg,
+                         int64_t inner, T* gx) {
   const int64_t row = blockIdx.x, d = cg * inner;
   const T *xr = x + row * d, *gr = gy + row * d;
   const double m = static_cast<double>(mean[row]), r = static_cast<double>(rstd[row]);
@@ -191,8 +197,9 @@ __global__ void gn_backward_x_kernel(const T* x, const T* gy, const T* mean, con
 
 // gw[c] = sum gy * xhat and gb[c] = sum gy over (n, inner): one block per channel.
 template <class T>
-__global__ void gn_backward_param_kernel(const T* x, const T* gy, const T* mean, const T* rstd, int64_t n, int64_t c,
-                                         int64_t groups, int64_t cg, int64_t inner, T* gw, T* gb) {
+__global__ void __launch_bounds__(kThreads)
+    gn_backward_param_kernel(const T* x, const T* gy, const T* mean, const T* rstd, int64_t n, int64_t c,
+                             int64_t groups, int64_t cg, int64_t inner, T* gw, T* gb) {
   const int64_t ch = blockIdx.x, count = n * inner;
   double s[2] = {0.0, 0.0};  // sum gy, sum gy * xhat
   for (int64_t j = threadIdx.x; j < count; j += kThreads) {
@@ -259,8 +266,8 @@ void batch_norm_stats(const Tensor& x, int64_t lanes, const Tensor& mean, const 
   DeviceGuard guard(cuda_index(x, "batch_norm"));
   dispatch_floating(x.dtype(), "batch_norm on CUDA", [&](auto tag) {
     using T = decltype(tag);
-    bn_stats_kernel<T><<<grid_of(g.c, "batch_norm"), kThreads>>>(cptr<T>(x), g.n, g.c, g.inner, mptr<T>(mean),
-                                                                  mptr<T>(var));
+    bn_stats_kernel<T>
+        <<<grid_of(g.c, "batch_norm"), kThreads>>>(cptr<T>(x), g.n, g.c, g.inner, mptr<T>(mean), mptr<T>(var));
   });
   check_cuda(cudaGetLastError(), "batch_norm stats kernel");
 }
@@ -275,14 +282,13 @@ void batch_norm_apply(const Tensor& x, int64_t lanes, const Tensor& mean, const 
   const Tensor scale_shift = Tensor::empty({2 * g.c}, x.dtype(), x.device());
   dispatch_floating(x.dtype(), "batch_norm on CUDA", [&](auto tag) {
     using T = decltype(tag);
-    bn_scale_shift_kernel<T><<<grid_of((g.c + kThreads - 1) / kThreads, "batch_norm"), kThreads>>>(
+    bn_scale_shift_kernel<T><<<grid_of((g.c + kElemThreads - 1) / kElemThreads, "batch_norm"), kElemThreads>>>(
         cptr<T>(mean), cptr<T>(var), cptr<T>(weight), cptr<T>(bias), eps, g.c, mptr<T>(scale_shift));
     check_cuda(cudaGetLastError(), "batch_norm scale/shift kernel");
     if (total == 0) return;
-    const int64_t blocks = std::min<int64_t>((total + kThreads - 1) / kThreads, kMaxBlocks);
-    bn_apply_kernel<T><<<static_cast<unsigned>(blocks), kThreads>>>(cptr<T>(x), cptr<T>(scale_shift),
-                                                                    cptr<T>(residual), relu, total, g.c, g.inner,
-                                                                    mptr<T>(y));
+    const int64_t blocks = std::min<int64_t>((total + kElemThreads - 1) / kElemThreads, kMaxBlocks);
+    bn_apply_kernel<T><<<static_cast<unsigned>(blocks), kElemThreads>>>(
+        cptr<T>(x), cptr<T>(scale_shift), cptr<T>(residual), relu, total, g.c, g.inner, mptr<T>(y));
     check_cuda(cudaGetLastError(), "batch_norm apply kernel");
   });
 }
@@ -315,8 +321,8 @@ void group_norm_forward(const Tensor& x, int64_t groups, const Tensor& weight, c
   dispatch_floating(x.dtype(), "group_norm on CUDA", [&](auto tag) {
     using T = decltype(tag);
     gn_forward_kernel<T><<<grid_of(rows, "group_norm"), kThreads>>>(cptr<T>(x), cptr<T>(weight), cptr<T>(bias), eps,
-                                                                     groups, g.c / groups, g.inner, mptr<T>(y),
-                                                                     mptr<T>(mean), mptr<T>(rstd));
+                                                                    groups, g.c / groups, g.inner, mptr<T>(y),
+                                                                    mptr<T>(mean), mptr<T>(rstd));
   });
   check_cuda(cudaGetLastError(), "group_norm forward kernel");
 }
@@ -336,9 +342,9 @@ void group_norm_backward(const Tensor& x, const Tensor& gy, int64_t groups, cons
       check_cuda(cudaGetLastError(), "group_norm backward (input) kernel");
     }
     if ((gw.defined() || gb.defined()) && g.c > 0) {
-      gn_backward_param_kernel<T><<<grid_of(g.c, "group_norm backward"), kThreads>>>(
-          cptr<T>(x), cptr<T>(gy), cptr<T>(mean), cptr<T>(rstd), g.n, g.c, groups, cg, g.inner, mptr<T>(gw),
-          mptr<T>(gb));
+      gn_backward_param_kernel<T>
+          <<<grid_of(g.c, "group_norm backward"), kThreads>>>(cptr<T>(x), cptr<T>(gy), cptr<T>(mean), cptr<T>(rstd),
+                                                              g.n, g.c, groups, cg, g.inner, mptr<T>(gw), mptr<T>(gb));
       check_cuda(cudaGetLastError(), "group_norm backward (weight, bias) kernel");
     }
   });
