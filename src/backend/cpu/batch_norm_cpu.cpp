@@ -7,6 +7,7 @@
 //   backward: gm = gy masked by y > 0 (with relu), g_residual = gm, gb = sum gm,
 //             gw = sum gm * xhat, gx = w * invstd * (gm - gb / M - xhat * gw / M) (batch
 //             statistics) or w * invstd * gm (fixed statistics).
+// The per-element and per-channel math is kernels/norm.h, shared with the CUDA kernels.
 // Work items are (n, cb) rows of inner * L contiguous values, so a layer with few channel blocks
 // still uses every thread. Per-row partial sums are combined in row order, so the statistics do
 // not depend on the thread count. Plain rows sum in double exactly as a per-channel loop over n
@@ -19,6 +20,7 @@
 #include "backend/cpu/strided_loop.h"
 #include "backend/cpu/sum8.h"
 #include "momenta/kernels/elementwise.h"
+#include "momenta/kernels/norm.h"
 
 namespace momenta::backend::cpu {
 namespace {
@@ -140,10 +142,9 @@ void apply(const Tensor& x, const BnShape& g, const Tensor& mean, const Tensor& 
   T* yp = y.data<T>();
   std::vector<T> scale(static_cast<size_t>(g.channels())), shift(scale.size());
   for (int64_t c = 0; c < g.channels(); ++c) {
-    const double invstd = 1.0 / std::sqrt(static_cast<double>(vp[c]) + eps);
-    scale[static_cast<size_t>(c)] = static_cast<T>(invstd * (wp ? static_cast<double>(wp[c]) : 1.0));
-    shift[static_cast<size_t>(c)] = static_cast<T>((bp ? static_cast<double>(bp[c]) : 0.0) -
-                                                   static_cast<double>(mp[c]) * scale[static_cast<size_t>(c)]);
+    kernels::batch_norm_scale_shift<T>(static_cast<double>(mp[c]), static_cast<double>(vp[c]),
+                                       wp ? static_cast<double>(wp[c]) : 1.0, bp ? static_cast<double>(bp[c]) : 0.0,
+                                       eps, scale[static_cast<size_t>(c)], shift[static_cast<size_t>(c)]);
   }
   parallel_for(g.rows(), g.row_size(), [&](int64_t r0, int64_t r1) {
     const int64_t L = kL > 0 ? kL : g.lanes;
@@ -158,13 +159,14 @@ void apply(const Tensor& x, const BnShape& g, const Tensor& mean, const Tensor& 
         const T* xi = xr + i * L;
         T* yi = yr + i * L;
         if (res && relu) {
-          for (int64_t l = 0; l < L; ++l) yi[l] = kernels::ReluOp{}(xi[l] * sc[l] + sh[l] + res[i * L + l]);
+          for (int64_t l = 0; l < L; ++l)
+            yi[l] = kernels::ReluOp{}(kernels::norm_affine(xi[l], sc[l], sh[l]) + res[i * L + l]);
         } else if (res) {
-          for (int64_t l = 0; l < L; ++l) yi[l] = xi[l] * sc[l] + sh[l] + res[i * L + l];
+          for (int64_t l = 0; l < L; ++l) yi[l] = kernels::norm_affine(xi[l], sc[l], sh[l]) + res[i * L + l];
         } else if (relu) {
-          for (int64_t l = 0; l < L; ++l) yi[l] = kernels::ReluOp{}(xi[l] * sc[l] + sh[l]);
+          for (int64_t l = 0; l < L; ++l) yi[l] = kernels::ReluOp{}(kernels::norm_affine(xi[l], sc[l], sh[l]));
         } else {
-          for (int64_t l = 0; l < L; ++l) yi[l] = xi[l] * sc[l] + sh[l];
+          for (int64_t l = 0; l < L; ++l) yi[l] = kernels::norm_affine(xi[l], sc[l], sh[l]);
         }
       }
     }
@@ -211,7 +213,8 @@ void backward_row_gx(const T* x, const T* gy, const T* y, const T* a, const T* b
   const int64_t L = kL > 0 ? kL : lanes;
   for (int64_t i = 0; i < inner; ++i) {
     const int64_t k = i * L;
-    for (int64_t l = 0; l < L; ++l) gx[k + l] = a[l] * masked<T, kMask>(gy, y, k + l) + b[l] * x[k + l] + d[l];
+    for (int64_t l = 0; l < L; ++l)
+      gx[k + l] = kernels::norm_backward_elem(a[l], masked<T, kMask>(gy, y, k + l), b[l], x[k + l], d[l]);
   }
 }
 
@@ -238,15 +241,12 @@ void backward(const Tensor& x, const BnShape& g, const Tensor& gy, const Tensor&
   std::vector<T> a(static_cast<size_t>(g.channels())), b(a.size()), d(a.size());
   for (int64_t c = 0; c < g.channels(); ++c) {
     const size_t cs = static_cast<size_t>(c);
-    const double m = mp[c], invstd = 1.0 / std::sqrt(static_cast<double>(vp[c]) + eps);
+    const double invstd = kernels::norm_rstd(static_cast<double>(vp[c]), eps);
     if (gb.defined()) gb.data<T>()[c] = static_cast<T>(sum_g[cs]);
-    if (gw.defined()) gw.data<T>()[c] = static_cast<T>(sum_gx[cs] * invstd);
+    if (gw.defined()) gw.data<T>()[c] = static_cast<T>(kernels::batch_norm_grad_weight(sum_gx[cs], invstd));
     // gx = a * gm + b * x + d, from the formula above with xhat expanded.
-    const double ac = (wp ? static_cast<double>(wp[c]) : 1.0) * invstd;
-    const double bc = batch_stats ? -ac * invstd * invstd * sum_gx[cs] / count : 0.0;
-    a[cs] = static_cast<T>(ac);
-    b[cs] = static_cast<T>(bc);
-    d[cs] = static_cast<T>(batch_stats ? -ac * sum_g[cs] / count - bc * m : 0.0);
+    kernels::batch_norm_backward_coeffs<T>(static_cast<double>(mp[c]), invstd, wp ? static_cast<double>(wp[c]) : 1.0,
+                                           sum_g[cs], sum_gx[cs], count, batch_stats, a[cs], b[cs], d[cs]);
   }
   if (!gxp) return;
   parallel_for(g.rows(), rs, [&](int64_t r0, int64_t r1) {

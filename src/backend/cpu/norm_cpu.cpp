@@ -1,6 +1,6 @@
 // CPU group norm over a contiguous [N, C, inner] tensor, one pass per statistic instead of the
 // dozen passes and temporaries of a composite form. Sums accumulate in double. (Batch norm:
-// batch_norm_cpu.cpp.)
+// batch_norm_cpu.cpp.) The per-element and per-channel math is kernels/norm.h, shared with CUDA.
 // Group norm (threads own (n, group) rows of D = C / G * inner values), with gh = gy * w[c]:
 //   gx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)),  gw[c] = sum gy * xhat,  gb[c] = sum gy
 #include <cmath>
@@ -8,6 +8,7 @@
 #include "backend/backend.h"
 #include "backend/cpu/strided_loop.h"
 #include "backend/cpu/sum8.h"
+#include "momenta/kernels/norm.h"
 
 namespace momenta::backend::cpu {
 namespace {
@@ -41,16 +42,17 @@ void gn_forward(const Tensor& x, int64_t groups, const Tensor& weight, const Ten
                            const double e = static_cast<double>(xr[i]) - m;
                            return e * e;
                          }) / static_cast<double>(d);
-      const double r = 1.0 / std::sqrt(var + eps);
+      const double r = kernels::norm_rstd(var, eps);
       mp[row] = static_cast<T>(m);
       rp[row] = static_cast<T>(r);
       for (int64_t ci = 0; ci < cg; ++ci) {
         const int64_t c = (row % groups) * cg + ci;
-        const double scale = r * (wp ? static_cast<double>(wp[c]) : 1.0);
-        const T sc = static_cast<T>(scale), sh = static_cast<T>((bp ? static_cast<double>(bp[c]) : 0.0) - m * scale);
+        T sc, sh;
+        kernels::group_norm_scale_shift<T>(m, r, wp ? static_cast<double>(wp[c]) : 1.0,
+                                           bp ? static_cast<double>(bp[c]) : 0.0, sc, sh);
         const T* xc = xr + ci * g.inner;
         T* yc = yp + row * d + ci * g.inner;
-        for (int64_t i = 0; i < g.inner; ++i) yc[i] = xc[i] * sc + sh;
+        for (int64_t i = 0; i < g.inner; ++i) yc[i] = kernels::norm_affine(xc[i], sc, sh);
       }
     }
   });
@@ -78,15 +80,14 @@ void gn_backward(const Tensor& x, const Tensor& gy, int64_t groups, const Tensor
                     });
         }
         // gx = a[c] * gy + b * x + e, with xhat and gh expanded.
-        const double b = -r * r * r * sum_hx / static_cast<double>(d);
-        const double e = -r * sum_h / static_cast<double>(d) - b * m;
+        T bt, et;
+        kernels::group_norm_backward_coeffs<T>(m, r, sum_h, sum_hx, static_cast<double>(d), bt, et);
         for (int64_t ci = 0; ci < cg; ++ci) {
           const int64_t c = (row % groups) * cg + ci;
-          const T at = static_cast<T>(r * (wp ? static_cast<double>(wp[c]) : 1.0)), bt = static_cast<T>(b),
-                  et = static_cast<T>(e);
+          const T at = kernels::group_norm_backward_a<T>(r, wp ? static_cast<double>(wp[c]) : 1.0);
           const T *xc = xp + row * d + ci * g.inner, *gc = gyp + row * d + ci * g.inner;
           T* out = gxp + row * d + ci * g.inner;
-          for (int64_t i = 0; i < g.inner; ++i) out[i] = at * gc[i] + bt * xc[i] + et;
+          for (int64_t i = 0; i < g.inner; ++i) out[i] = kernels::norm_backward_elem(at, gc[i], bt, xc[i], et);
         }
       }
     });
