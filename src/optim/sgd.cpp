@@ -46,7 +46,7 @@ class Sgd final : public Optimizer {
       T* pp = flat<T>(p);
       const T* gp = flat<T>(gr);
       T* bp = buf.defined() ? flat<T>(buf) : nullptr;
-      for_arena_range(p, g.begin, g.end, name_,
+      for_arena_range(p, g.begin, g.end, name_, kernels::SgdStep<T>{pp, gp, bp, h},
                       [&](int64_t b, int64_t e, FiniteWatch* w) { sgd_range<T>(pp, gp, bp, h, b, e, w); });
     });
   }
