@@ -45,6 +45,26 @@ struct SgdStep {
   }
 };
 
+// a[i] = b[i] = value (b may be null): state initialisation and copies on the device.
+template <class T>
+struct FillStep {
+  T* a;
+  T* b;
+  T value;
+  MOMENTA_HD void operator()(int64_t i) const {
+    a[i] = value;
+    if (b != nullptr) b[i] = value;
+  }
+};
+
+// out[i] = in[i].
+template <class T>
+struct CopyStep {
+  T* out;
+  const T* in;
+  MOMENTA_HD void operator()(int64_t i) const { out[i] = in[i]; }
+};
+
 // OPTIMIZERS.md Sections 6-8: Adam (L2 decay), AdamW (decoupled decay), AMSGrad.
 // step_size = lr / (1 - b1^t), inv_sqrt_bc2 = 1 / sqrt(1 - b2^t), computed once per step.
 template <class T>

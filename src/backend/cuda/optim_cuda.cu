@@ -8,6 +8,7 @@
 #include "backend/cuda/cuda_util.h"
 #include "momenta/kernels/averager_rules.h"
 #include "momenta/kernels/optim_rules.h"
+#include "momenta/kernels/optim_rules_adaptive.h"
 #include "optim/arena_cuda.h"
 
 namespace momenta::optim {
@@ -140,8 +141,18 @@ bool cuda_any_nonfinite(const Tensor& like, const void* p, const void* g, int64_
   template std::array<double, K> cuda_reduce<K, F<float>>(const Tensor&, int64_t, int64_t, const F<float>&); \
   template std::array<double, K> cuda_reduce<K, F<double>>(const Tensor&, int64_t, int64_t, const F<double>&);
 
+MOMENTA_OPTIM_FOR_EACH(kernels::FillStep)
+MOMENTA_OPTIM_FOR_EACH(kernels::CopyStep)
 MOMENTA_OPTIM_FOR_EACH(kernels::SgdStep)
 MOMENTA_OPTIM_FOR_EACH(kernels::AdamStep)
+MOMENTA_OPTIM_FOR_EACH(kernels::SuperAccelStep)
+MOMENTA_OPTIM_FOR_EACH(kernels::RmspropSuperAccelStep)
+MOMENTA_OPTIM_FOR_EACH(kernels::AdamSuperAccelStep)
+MOMENTA_OPTIM_FOR_EACH(kernels::SuperAccelThetaStep)
+MOMENTA_OPTIM_FOR_EACH(kernels::AdaBoundStep)
+MOMENTA_OPTIM_FOR_EACH(kernels::PadamStep)
+MOMENTA_OPTIM_FOR_EACH(kernels::YogiStep)
+MOMENTA_OPTIM_FOR_EACH(kernels::RadamElementStep)
 MOMENTA_OPTIM_FOR_EACH(kernels::EmaStep)
 MOMENTA_OPTIM_FOR_EACH(kernels::SwaStep)
 MOMENTA_OPTIM_FOR_EACH(kernels::BelayStep)
