@@ -8,7 +8,9 @@
 #include "backend/cuda/cuda_util.h"
 #include "momenta/kernels/averager_rules.h"
 #include "momenta/kernels/optim_rules.h"
+#include "momenta/kernels/optim_rules_adai.h"
 #include "momenta/kernels/optim_rules_adaptive.h"
+#include "momenta/kernels/optim_rules_energy.h"
 #include "optim/arena_cuda.h"
 
 namespace momenta::optim {
@@ -157,5 +159,14 @@ MOMENTA_OPTIM_FOR_EACH(kernels::EmaStep)
 MOMENTA_OPTIM_FOR_EACH(kernels::SwaStep)
 MOMENTA_OPTIM_FOR_EACH(kernels::BelayStep)
 MOMENTA_OPTIM_REDUCE(1, kernels::SquaredDistanceTerm)
+MOMENTA_OPTIM_REDUCE(1, kernels::AdaiSecondMomentTerm)
+MOMENTA_OPTIM_REDUCE(2, kernels::AdaiUpdateTerm)
+MOMENTA_OPTIM_FOR_EACH(kernels::EcdsepMomentumStep)
+MOMENTA_OPTIM_REDUCE(2, kernels::EcdsepNormsTerm)
+MOMENTA_OPTIM_REDUCE(2, kernels::EcdsepKickTerm)
+MOMENTA_OPTIM_REDUCE(3, kernels::EcdsepDriftTerm)
+MOMENTA_OPTIM_REDUCE(1, kernels::BbiUpdateTerm)
+MOMENTA_OPTIM_REDUCE(1, kernels::BbiBounceTerm)
+MOMENTA_OPTIM_REDUCE(1, kernels::BbiInitTerm)
 
 }  // namespace momenta::optim
