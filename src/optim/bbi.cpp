@@ -164,8 +164,8 @@ class Bbi final : public Optimizer {
         if (c1_ != t1 && c0_ != t0) {  // normal step
           const kernels::BbiParams<T> h{static_cast<T>(resc), static_cast<T>(-0.5 * lr * (v_over_e + e_over_v)),
                                         static_cast<T>(lr * v_over_e), cons_en};
-          const Sums<1> r = reduce_arena_range<1>(p, g.begin, g.end, "bbi", kernels::BbiUpdateTerm<T>{pp, gp, pip, h},
-                                                  [&](int64_t b, int64_t e, Sums<1>& acc) {
+          const auto term = kernels::BbiUpdateTerm<T>{pp, gp, pip, h};
+          const Sums<1> r = reduce_arena_range<1>(p, g.begin, g.end, "bbi", term, [&](int64_t b, int64_t e, Sums<1>& acc) {
             for (int64_t i = b; i < e; ++i) {
               const double v = static_cast<double>(kernels::bbi_update(pp[i], gp[i], pip[i], h));
               acc[0] += v * v;
@@ -226,13 +226,13 @@ class Bbi final : public Optimizer {
     for (const auto& entry : arena().entries()) {
       const int64_t lo = std::max(g.begin, entry.offset), hi = std::min(g.end, entry.offset + entry.numel);
       if (lo >= hi) continue;
-      const Sums<1> n2 = reduce_arena_range<1>(p, lo, hi, "bbi", kernels::BbiInitTerm<T>{gp, pip, T(0), magnitude, false},
-                                               [&](int64_t b, int64_t e, Sums<1>& acc) {
+      const auto norm_term = kernels::BbiInitTerm<T>{gp, pip, T(0), magnitude, false};
+      const Sums<1> n2 = reduce_arena_range<1>(p, lo, hi, "bbi", norm_term, [&](int64_t b, int64_t e, Sums<1>& acc) {
         for (int64_t i = b; i < e; ++i) acc[0] += static_cast<double>(gp[i]) * static_cast<double>(gp[i]);
       });
       const T norm = static_cast<T>(std::sqrt(n2[0]));
-      const Sums<1> r = reduce_arena_range<1>(p, lo, hi, "bbi", kernels::BbiInitTerm<T>{gp, pip, norm, magnitude, true},
-                                              [&](int64_t b, int64_t e, Sums<1>& acc) {
+      const auto init_term = kernels::BbiInitTerm<T>{gp, pip, norm, magnitude, true};
+      const Sums<1> r = reduce_arena_range<1>(p, lo, hi, "bbi", init_term, [&](int64_t b, int64_t e, Sums<1>& acc) {
         for (int64_t i = b; i < e; ++i) {
           pip[i] = kernels::bbi_initial_momentum(gp[i], norm, magnitude);
           acc[0] += static_cast<double>(pip[i]) * static_cast<double>(pip[i]);

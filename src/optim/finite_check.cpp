@@ -1,7 +1,6 @@
 #include "momenta/optim/finite_check.h"
 
 #include <algorithm>
-
 #include <atomic>
 #include <cmath>
 

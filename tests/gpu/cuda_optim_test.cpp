@@ -41,7 +41,8 @@ nn::ParamArena make_arena(DType dtype, Device device) {
   for (size_t k = 0; k < shapes.size(); ++k) {
     const int64_t n = shape_numel(shapes[k]);
     std::vector<double> v(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = std::sin(0.37 * static_cast<double>(offset + i) + 0.1) * 1.5;
+    for (int64_t i = 0; i < n; ++i)
+      v[static_cast<size_t>(i)] = std::sin(0.37 * static_cast<double>(offset + i) + 0.1) * 1.5;
     offset += n;
     Tensor t = Tensor::from_vector<double>(v, shapes[k]).to(dtype);
     t.set_requires_grad(true);
@@ -78,7 +79,8 @@ optim::HyperParams hyperparams_for(const std::vector<optim::HpSpec>& specs, cons
     else if (s.name == "weight_decay") hp["weight_decay"] = {1e-2};
     else if (s.name == "threshold0") hp["threshold0"] = {5.0};  // BBI: a fixed bounce within kSteps
     else if (s.name == "seed") hp["seed"] = {1234.0};
-    else if (!s.default_value) ADD_FAILURE() << rule << ": the test has no value for required hyperparameter " << s.name;
+    else if (!s.default_value)
+      ADD_FAILURE() << rule << ": the test has no value for required hyperparameter " << s.name;
   }
   return hp;
 }
@@ -120,7 +122,7 @@ struct RuleRun {
 
 // kSteps of the training-loop protocol (NOTE [averager protocol]) for one device.
 RuleRun run_rule(const std::string& rule, const optim::HyperParams& hp, const std::string& averager,
-             const optim::HyperParams& avg_hp, DType dtype, Device device) {
+                 const optim::HyperParams& avg_hp, DType dtype, Device device) {
   RuleRun r{std::make_unique<nn::ParamArena>(make_arena(dtype, device)), nullptr, nullptr};
   r.opt = optim::make_optimizer(rule, *r.arena, hp);
   if (!averager.empty()) r.avg = optim::make_averager(averager, *r.arena, avg_hp);
@@ -163,13 +165,18 @@ TEST(CudaOptim, EveryRegisteredRuleMatchesTheCpu) {
     }
     compare_runs(gpu, cpu, kFloat64, name);
     // The problem exercises the energy rules' branches: steps taken, a BBI bounce made.
-    if (name == "ecdsep" || name == "ecdsep_f0tuning") EXPECT_EQ(cpu.opt->diagnostics().at("ecdsep_updated"), 1.0);
-    if (name == "bbi") EXPECT_GE(host_state(cpu.opt->state()).at("scalar.bounces").item(), 1.0);
+    if (name == "ecdsep" || name == "ecdsep_f0tuning") {
+      EXPECT_EQ(cpu.opt->diagnostics().at("ecdsep_updated"), 1.0);
+    }
+    if (name == "bbi") {
+      EXPECT_GE(host_state(cpu.opt->state()).at("scalar.bounces").item(), 1.0);
+    }
     if (name == "ecdsep" || name == "ecdsep_f0tuning")
       expect_close(to_host(optim::ecdsep_momentum(*gpu.opt)), optim::ecdsep_momentum(*cpu.opt), 1e-10, 1e-12,
                    name + " momentum");
     if (name == "bbi")
-      expect_close(to_host(optim::bbi_momentum(*gpu.opt)), optim::bbi_momentum(*cpu.opt), 1e-10, 1e-12, name + " momentum");
+      expect_close(to_host(optim::bbi_momentum(*gpu.opt)), optim::bbi_momentum(*cpu.opt), 1e-10, 1e-12,
+                   name + " momentum");
   }
 }
 

@@ -98,7 +98,9 @@ struct AdamStep {
   T* v;
   T* vmax;  // null unless h.amsgrad
   AdamParams<T> h;
-  MOMENTA_HD void operator()(int64_t i) const { adam_update(p[i], g[i], m[i], v[i], h.amsgrad ? vmax + i : nullptr, h); }
+  MOMENTA_HD void operator()(int64_t i) const {
+    adam_update(p[i], g[i], m[i], v[i], h.amsgrad ? vmax + i : nullptr, h);
+  }
 };
 
 }  // namespace momenta::kernels

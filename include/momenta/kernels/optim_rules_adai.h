@@ -89,7 +89,9 @@ struct AdaiSecondMomentTerm {
   const T* g;
   T* v;
   AdaiParams<T> h;
-  MOMENTA_HD void operator()(int64_t i, double* s) const { s[0] = static_cast<double>(adai_second_moment(p[i], g[i], v[i], h)); }
+  MOMENTA_HD void operator()(int64_t i, double* s) const {
+    s[0] = static_cast<double>(adai_second_moment(p[i], g[i], v[i], h));
+  }
 };
 
 // s[0] = beta1 - shift, s[1] = its square (the inertia diagnostics).

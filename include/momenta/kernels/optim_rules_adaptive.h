@@ -214,7 +214,9 @@ struct AdaBoundStep {
   T* v;
   T* vmax;  // null unless h.amsbound
   AdaBoundParams<T> h;
-  MOMENTA_HD void operator()(int64_t i) const { adabound_update(p[i], g[i], m[i], v[i], h.amsbound ? vmax + i : nullptr, h); }
+  MOMENTA_HD void operator()(int64_t i) const {
+    adabound_update(p[i], g[i], m[i], v[i], h.amsbound ? vmax + i : nullptr, h);
+  }
 };
 
 template <class T>
@@ -225,7 +227,9 @@ struct PadamStep {
   T* v;
   T* vmax;  // null unless h.amsgrad
   PadamParams<T> h;
-  MOMENTA_HD void operator()(int64_t i) const { padam_update(p[i], g[i], m[i], v[i], h.amsgrad ? vmax + i : nullptr, h); }
+  MOMENTA_HD void operator()(int64_t i) const {
+    padam_update(p[i], g[i], m[i], v[i], h.amsgrad ? vmax + i : nullptr, h);
+  }
 };
 
 template <class T>

@@ -17,8 +17,8 @@ namespace momenta::optim {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65536;     // elementwise passes: a grid-stride loop covers the rest
-constexpr int64_t kReduceBlocks = 1024;   // reductions: at most this many partial sums
+constexpr int64_t kMaxBlocks = 65536;    // elementwise passes: a grid-stride loop covers the rest
+constexpr int64_t kReduceBlocks = 1024;  // reductions: at most this many partial sums
 
 int64_t blocks_for(int64_t n, int64_t cap) {
   const int64_t b = (n + kThreads - 1) / kThreads;
@@ -103,9 +103,9 @@ std::array<double, K> cuda_reduce(const Tensor& like, int64_t begin, int64_t end
   backend::cuda::check_cuda(cudaGetLastError(), "optimizer reduction kernel launch");
   std::vector<double> host(static_cast<size_t>(blocks * K));
   // Synchronous on the legacy default stream: waits for the kernel (NOTE [CUDA stream order]).
-  backend::cuda::check_cuda(cudaMemcpy(host.data(), partial.data<double>(), host.size() * sizeof(double),
-                                       cudaMemcpyDeviceToHost),
-                            "cudaMemcpy (optimizer reduction partial sums)");
+  backend::cuda::check_cuda(
+      cudaMemcpy(host.data(), partial.data<double>(), host.size() * sizeof(double), cudaMemcpyDeviceToHost),
+      "cudaMemcpy (optimizer reduction partial sums)");
   for (int64_t b = 0; b < blocks; ++b)
     for (int k = 0; k < K; ++k) total[k] += host[static_cast<size_t>(b * K + k)];
   return total;
@@ -125,19 +125,18 @@ bool cuda_any_nonfinite(const Tensor& like, const void* p, const void* g, int64_
   } else {
     check<ValueError>(like.dtype() == kFloat32, "finiteness check on CUDA: expected float32 or float64, got ",
                       dtype_name(like.dtype()));
-    nonfinite_kernel<float><<<static_cast<unsigned>(blocks), kThreads>>>(
-        static_cast<const float*>(p), static_cast<const float*>(g), begin, end, fp);
+    nonfinite_kernel<float><<<static_cast<unsigned>(blocks), kThreads>>>(static_cast<const float*>(p),
+                                                                         static_cast<const float*>(g), begin, end, fp);
   }
   backend::cuda::check_cuda(cudaGetLastError(), "finiteness check kernel launch");
   int host = 0;
-  backend::cuda::check_cuda(cudaMemcpy(&host, fp, sizeof(int), cudaMemcpyDeviceToHost),
-                            "cudaMemcpy (finiteness flag)");
+  backend::cuda::check_cuda(cudaMemcpy(&host, fp, sizeof(int), cudaMemcpyDeviceToHost), "cudaMemcpy (finiteness flag)");
   return host != 0;
 }
 
 // The explicit instantiations: one line per functor, float32 and float64.
-#define MOMENTA_OPTIM_FOR_EACH(F)                                                              \
-  template void cuda_for_each<F<float>>(const Tensor&, int64_t, int64_t, const F<float>&);     \
+#define MOMENTA_OPTIM_FOR_EACH(F)                                                          \
+  template void cuda_for_each<F<float>>(const Tensor&, int64_t, int64_t, const F<float>&); \
   template void cuda_for_each<F<double>>(const Tensor&, int64_t, int64_t, const F<double>&);
 #define MOMENTA_OPTIM_REDUCE(K, F)                                                                           \
   template std::array<double, K> cuda_reduce<K, F<float>>(const Tensor&, int64_t, int64_t, const F<float>&); \
