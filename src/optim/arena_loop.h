@@ -26,8 +26,8 @@ namespace momenta::optim {
 //   right after its update, while the block is still in cache (a second, short pass).
 template <class Body>
 void for_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t end, const char* rule, Body&& body) {
-  check<NotSupportedError>(arena_tensor.device().is_cpu(), rule, ": the fused update on ", arena_tensor.device().str(),
-                           " is not implemented yet (CPU only in this build)");
+  check<NotSupportedError>(arena_tensor.device().is_cpu(), rule, ": this pass over the parameter arena has no ",
+                           arena_tensor.device().str(), " kernel (no device functor, see arena_cuda.h)");
   FiniteWatch* watch = FiniteWatch::active_for(arena_tensor.raw_data());
   if constexpr (std::is_invocable_v<Body&, int64_t, int64_t, FiniteWatch*>) {
     backend::cpu::parallel_for(end - begin, 4, [&](int64_t b, int64_t e) { body(begin + b, begin + e, watch); });

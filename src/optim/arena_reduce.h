@@ -30,8 +30,8 @@ inline constexpr int64_t kReduceBlock = 8192;
 // doubles, zeroed per block). Returns the K totals.
 template <int K, class Body>
 Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t end, const char* rule, Body&& body) {
-  check<NotSupportedError>(arena_tensor.device().is_cpu(), rule, ": the fused update on ", arena_tensor.device().str(),
-                           " is not implemented yet (CPU only in this build)");
+  check<NotSupportedError>(arena_tensor.device().is_cpu(), rule, ": this pass over the parameter arena has no ",
+                           arena_tensor.device().str(), " kernel (no device functor, see arena_cuda.h)");
   Sums<K> total{};
   const int64_t n = end - begin;
   if (n <= 0) return total;
