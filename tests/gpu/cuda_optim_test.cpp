@@ -224,10 +224,11 @@ TEST(CudaOptim, ReductionRulesAreDeterministic) {
 // the report names the tensor and element.
 TEST(CudaOptim, FiniteWatchTripsOnCuda) {
   MOMENTA_REQUIRE_GPU();
-  for (const std::string name : {"adam", "adai"}) {
-    SCOPED_TRACE(name);
+  for (const auto& [name, dtype] : std::vector<std::pair<std::string, DType>>{
+           {"adam", kFloat64}, {"adai", kFloat64}, {"adam", kFloat32}, {"bbi", kFloat32}}) {
+    SCOPED_TRACE(name + " " + dtype_name(dtype));
     const optim::HyperParams hp = hyperparams_for(optim::optimizer_info(name).hyperparams, name);
-    nn::ParamArena arena = make_arena(kFloat64, kGpu);
+    nn::ParamArena arena = make_arena(dtype, kGpu);
     auto opt = optim::make_optimizer(name, arena, hp);
     const double loss = set_gradients(arena);
     {
@@ -240,7 +241,11 @@ TEST(CudaOptim, FiniteWatchTripsOnCuda) {
     set_gradients(arena);
     // A NaN in the gradient of w1 (arena element 37*101 + 5).
     Tensor g = to_host(arena.grads());
-    g.data<double>()[37 * 101 + 5] = std::nan("");
+    if (dtype == kFloat64) {
+      g.data<double>()[37 * 101 + 5] = std::nan("");
+    } else {
+      g.data<float>()[37 * 101 + 5] = std::nanf("");
+    }
     backend::copy(g, arena.grads());
     {
       optim::FiniteWatch watch(arena);
