@@ -103,7 +103,8 @@ class Adai final : public Optimizer {
       for (auto& g : groups()) {
         if (g.end <= g.begin) continue;
         const kernels::AdaiParams<T> h = params<T>(g, 0.0);
-        const Sums<1> s = reduce_arena_range<1>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<1>& acc) {
+        const auto term = kernels::AdaiSecondMomentTerm<T>{pp, gp, vp, h};
+        const Sums<1> s = reduce_arena_range<1>(p, g.begin, g.end, name_, term, [&](int64_t b, int64_t e, Sums<1>& acc) {
           acc[0] += second_moment_range<T>(pp, gp, vp, h, b, e);
         });
         sum_v_hat += s[0] / static_cast<double>(h.bias_correction2);
@@ -119,7 +120,8 @@ class Adai final : public Optimizer {
       for (auto& g : groups()) {
         if (g.end <= g.begin) continue;
         const kernels::AdaiParams<T> h = params<T>(g, v_bar_);
-        const Sums<2> s = reduce_arena_range<2>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<2>& acc) {
+        const auto term = kernels::AdaiUpdateTerm<T>{pp, gp, mp, vp, bpp, h, shift};
+        const Sums<2> s = reduce_arena_range<2>(p, g.begin, g.end, name_, term, [&](int64_t b, int64_t e, Sums<2>& acc) {
           update_range<T>(pp, gp, mp, vp, bpp, h, shift, b, e, acc);
         });
         s1 += s[0];

@@ -50,7 +50,8 @@ class Adam final : public Optimizer {
       T* mp = flat<T>(m);
       T* vp = flat<T>(v);
       T* xp = vmax.defined() ? flat<T>(vmax) : nullptr;
-      for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, FiniteWatch* w) {
+      const auto step = kernels::AdamStep<T>{pp, gp, mp, vp, xp, h};
+      for_arena_range(p, g.begin, g.end, name_, step, [&](int64_t b, int64_t e, FiniteWatch* w) {
         if (xp != nullptr) {
           adam_range<T, true>(pp, gp, mp, vp, xp, h, b, e, w);
         } else {

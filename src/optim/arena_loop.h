@@ -1,13 +1,17 @@
 // The traversal half of a fused update (the math half is kernels/optim_rules.h): one pass
-// over an arena range, split across OpenMP threads. The CUDA launchers of the same rules are
-// part of the CUDA backend issue; until then a CUDA arena fails clearly here.
+// over an arena range, split across OpenMP threads on the CPU, one grid-stride kernel on CUDA
+// (arena_cuda.h). A rule passes both halves: its restrict-pointer CPU loop (vectorised, checked
+// by FiniteWatch inside the loop) and its per-element functor for the device; both call the same
+// MOMENTA_HD update function. A rule that passes only the CPU body fails clearly on CUDA.
 #pragma once
 
 #include <type_traits>
+#include <utility>
 
 #include "backend/cpu/strided_loop.h"
 #include "momenta/optim/finite_check.h"
 #include "momenta/tensor.h"
+#include "optim/arena_cuda.h"
 
 namespace momenta::optim {
 
@@ -22,8 +26,8 @@ namespace momenta::optim {
 //   right after its update, while the block is still in cache (a second, short pass).
 template <class Body>
 void for_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t end, const char* rule, Body&& body) {
-  check<NotSupportedError>(arena_tensor.device().is_cpu(), rule, ": the fused update on ", arena_tensor.device().str(),
-                           " is not implemented yet (CPU only in this build)");
+  check<NotSupportedError>(arena_tensor.device().is_cpu(), rule, ": this pass over the parameter arena has no ",
+                           arena_tensor.device().str(), " kernel (no device functor, see arena_cuda.h)");
   FiniteWatch* watch = FiniteWatch::active_for(arena_tensor.raw_data());
   if constexpr (std::is_invocable_v<Body&, int64_t, int64_t, FiniteWatch*>) {
     backend::cpu::parallel_for(end - begin, 4, [&](int64_t b, int64_t e) { body(begin + b, begin + e, watch); });
@@ -41,6 +45,24 @@ void for_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t end, con
       watch->mark_checked(begin + b, begin + e);
     });
   }
+}
+
+// The same pass on either device: on a CUDA arena, step(i) for every i in [begin, end) (the
+// rule's functor, launched by cuda_for_each) and then, with an active FiniteWatch, one device
+// check of the range's parameters and gradients (an or of non-finite flags, one int copied back);
+// on the CPU, body as above.
+template <class Step, class Body>
+void for_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t end, const char* rule, const Step& step,
+                     Body&& body) {
+  if (arena_tensor.device().is_cuda()) {
+    cuda_for_each(arena_tensor, begin, end, step);
+    if (FiniteWatch* watch = FiniteWatch::active_for(arena_tensor.raw_data()); watch != nullptr && end > begin) {
+      watch->check_block(begin, end);
+      watch->mark_checked(begin, end);
+    }
+    return;
+  }
+  for_arena_range(arena_tensor, begin, end, rule, std::forward<Body>(body));
 }
 
 // The loop of a self-checking body: f(i) for every i in [begin, end) and, with a watch, the test

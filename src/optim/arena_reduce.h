@@ -5,16 +5,19 @@
 // Determinism (DESIGN principle 6): the range is cut into fixed blocks of kReduceBlock elements,
 // each block is accumulated in element order on one thread, and the block sums are added in
 // block order. The result therefore does not depend on the number of threads. Sums are kept in
-// double whatever the arena's dtype.
+// double whatever the arena's dtype. On a CUDA arena the rule's term functor runs on the device
+// instead (cuda_reduce, arena_cuda.h): deterministic too, in another fixed order.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <utility>
 #include <vector>
 
 #include "backend/cpu/strided_loop.h"
 #include "momenta/optim/finite_check.h"
 #include "momenta/tensor.h"
+#include "optim/arena_cuda.h"
 
 namespace momenta::optim {
 
@@ -27,8 +30,8 @@ inline constexpr int64_t kReduceBlock = 8192;
 // doubles, zeroed per block). Returns the K totals.
 template <int K, class Body>
 Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t end, const char* rule, Body&& body) {
-  check<NotSupportedError>(arena_tensor.device().is_cpu(), rule, ": the fused update on ", arena_tensor.device().str(),
-                           " is not implemented yet (CPU only in this build)");
+  check<NotSupportedError>(arena_tensor.device().is_cpu(), rule, ": this pass over the parameter arena has no ",
+                           arena_tensor.device().str(), " kernel (no device functor, see arena_cuda.h)");
   Sums<K> total{};
   const int64_t n = end - begin;
   if (n <= 0) return total;
@@ -57,6 +60,24 @@ Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t en
   for (const auto& acc : partial)
     for (int j = 0; j < K; ++j) total[j] += acc[j];
   return total;
+}
+
+// The same reduction on either device: on a CUDA arena, the K sums of term(i, v) over [begin,
+// end) (term is the rule's functor, arena_cuda.h: it may update element i too, for a fused pass),
+// deterministic but summed in another order than the CPU's blocks; then, with an active
+// FiniteWatch, one device check of the range. On the CPU, body as above.
+template <int K, class Term, class Body>
+Sums<K> reduce_arena_range(const Tensor& arena_tensor, int64_t begin, int64_t end, const char* rule, const Term& term,
+                           Body&& body) {
+  if (arena_tensor.device().is_cuda()) {
+    const Sums<K> total = cuda_reduce<K>(arena_tensor, begin, end, term);
+    if (FiniteWatch* watch = FiniteWatch::active_for(arena_tensor.raw_data()); watch != nullptr && end > begin) {
+      watch->check_block(begin, end);
+      watch->mark_checked(begin, end);
+    }
+    return total;
+  }
+  return reduce_arena_range<K>(arena_tensor, begin, end, rule, std::forward<Body>(body));
 }
 
 // Sums, over i in [begin, end), the K values body(i, v) writes to v[0..K), adding them to acc.

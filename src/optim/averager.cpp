@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include "momenta/autograd.h"
+#include "momenta/kernels/averager_rules.h"
 #include "momenta/ops.h"
+#include "optim/arena_cuda.h"
 
 namespace momenta::optim {
 
@@ -38,6 +40,15 @@ Tensor Averager::add_state(const std::string& key, bool copy_weights, double ini
 
 double Averager::distance_to(const Tensor& other) const {
   NoGradGuard ng;
+  if (arena_->device().is_cuda()) {  // deterministic device sum in double (arena_cuda.h)
+    const Tensor& p = arena_->params();
+    return dispatch_floating(p.dtype(), name(), [&](auto tag) {
+      using T = decltype(tag);
+      const Tensor o = other.contiguous();
+      return std::sqrt(
+          cuda_reduce<1>(p, 0, arena_->size(), kernels::SquaredDistanceTerm<T>{p.data<T>(), o.data<T>()})[0]);
+    });
+  }
   return std::sqrt(sum(square(sub(arena_->params(), other))).to(kFloat64).item());
 }
 

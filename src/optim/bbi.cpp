@@ -164,7 +164,8 @@ class Bbi final : public Optimizer {
         if (c1_ != t1 && c0_ != t0) {  // normal step
           const kernels::BbiParams<T> h{static_cast<T>(resc), static_cast<T>(-0.5 * lr * (v_over_e + e_over_v)),
                                         static_cast<T>(lr * v_over_e), cons_en};
-          const Sums<1> r = reduce_arena_range<1>(p, g.begin, g.end, "bbi", [&](int64_t b, int64_t e, Sums<1>& acc) {
+          const auto term = kernels::BbiUpdateTerm<T>{pp, gp, pip, h};
+          const Sums<1> r = reduce_arena_range<1>(p, g.begin, g.end, "bbi", term, [&](int64_t b, int64_t e, Sums<1>& acc) {
             for (int64_t i = b; i < e; ++i) {
               const double v = static_cast<double>(kernels::bbi_update(pp[i], gp[i], pip[i], h));
               acc[0] += v * v;
@@ -180,14 +181,18 @@ class Bbi final : public Optimizer {
           }
         } else {  // bounce: a random direction with the same |Pi|; p and g untouched
           const uint64_t seed = gen_.seed(), offset = gen_.reserve(static_cast<uint64_t>(arena().size()));
-          const Sums<1> u2 = reduce_arena_range<1>(p, g.begin, g.end, "bbi", [&](int64_t b, int64_t e, Sums<1>& acc) {
+          const Sums<1> u2 = reduce_arena_range<1>(p, g.begin, g.end, "bbi",
+                                                   kernels::BbiBounceTerm<T>{pip, seed, offset, T(0), false},
+                                                   [&](int64_t b, int64_t e, Sums<1>& acc) {
             for (int64_t i = b; i < e; ++i) {
               const double u = static_cast<double>(kernels::bbi_bounce_direction<T>(seed, offset, static_cast<uint64_t>(i)));
               acc[0] += u * u;
             }
           });
           const T scale = static_cast<T>(u2[0] > 0.0 ? std::sqrt(ps2_pre / u2[0]) : 0.0);
-          const Sums<1> r = reduce_arena_range<1>(p, g.begin, g.end, "bbi", [&](int64_t b, int64_t e, Sums<1>& acc) {
+          const Sums<1> r = reduce_arena_range<1>(p, g.begin, g.end, "bbi",
+                                                  kernels::BbiBounceTerm<T>{pip, seed, offset, scale, true},
+                                                  [&](int64_t b, int64_t e, Sums<1>& acc) {
             for (int64_t i = b; i < e; ++i) {
               pip[i] = kernels::bbi_bounce_direction<T>(seed, offset, static_cast<uint64_t>(i)) * scale;
               acc[0] += static_cast<double>(pip[i]) * static_cast<double>(pip[i]);
@@ -221,11 +226,13 @@ class Bbi final : public Optimizer {
     for (const auto& entry : arena().entries()) {
       const int64_t lo = std::max(g.begin, entry.offset), hi = std::min(g.end, entry.offset + entry.numel);
       if (lo >= hi) continue;
-      const Sums<1> n2 = reduce_arena_range<1>(p, lo, hi, "bbi", [&](int64_t b, int64_t e, Sums<1>& acc) {
+      const auto norm_term = kernels::BbiInitTerm<T>{gp, pip, T(0), magnitude, false};
+      const Sums<1> n2 = reduce_arena_range<1>(p, lo, hi, "bbi", norm_term, [&](int64_t b, int64_t e, Sums<1>& acc) {
         for (int64_t i = b; i < e; ++i) acc[0] += static_cast<double>(gp[i]) * static_cast<double>(gp[i]);
       });
       const T norm = static_cast<T>(std::sqrt(n2[0]));
-      const Sums<1> r = reduce_arena_range<1>(p, lo, hi, "bbi", [&](int64_t b, int64_t e, Sums<1>& acc) {
+      const auto init_term = kernels::BbiInitTerm<T>{gp, pip, norm, magnitude, true};
+      const Sums<1> r = reduce_arena_range<1>(p, lo, hi, "bbi", init_term, [&](int64_t b, int64_t e, Sums<1>& acc) {
         for (int64_t i = b; i < e; ++i) {
           pip[i] = kernels::bbi_initial_momentum(gp[i], norm, magnitude);
           acc[0] += static_cast<double>(pip[i]) * static_cast<double>(pip[i]);

@@ -142,7 +142,8 @@ class Ecdsep final : public Optimizer {
         const T* u = flat<T>(dir);
         T* o = flat<T>(out);
         const T n = static_cast<T>(pi_norm_), r = static_cast<T>(dir_norm_);
-        for_arena_range(out, 0, arena().size(), name_, [&](int64_t b, int64_t e) {
+        const auto step = kernels::EcdsepMomentumStep<T>{o, u, n, r};
+        for_arena_range(out, 0, arena().size(), name_, step, [&](int64_t b, int64_t e) {
           for (int64_t i = b; i < e; ++i) o[i] = kernels::ecdsep_momentum_of(u[i], n, r);
         });
       });
@@ -176,7 +177,8 @@ class Ecdsep final : public Optimizer {
       if (wd != 0.0 || first) {
         const bool want_q = wd != 0.0;
         for (const auto& g : groups()) {
-          const Sums<2> r = reduce_arena_range<2>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<2>& acc) {
+          const auto term = kernels::EcdsepNormsTerm<T>{pp, gp, want_q, first};
+          const Sums<2> r = reduce_arena_range<2>(p, g.begin, g.end, name_, term, [&](int64_t b, int64_t e, Sums<2>& acc) {
             for (int64_t i = b; i < e; ++i) {
               const double pv = static_cast<double>(pp[i]), gv = static_cast<double>(gp[i]);
               if (want_q) acc[0] += pv * pv;
@@ -222,7 +224,8 @@ class Ecdsep final : public Optimizer {
                                             first};
       double p2k = 0.0, r2 = 0.0;
       for (const auto& g : groups()) {
-        const Sums<2> r = reduce_arena_range<2>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<2>& acc) {
+        const auto term = kernels::EcdsepKickTerm<T>{pp, gp, up, kh};
+        const Sums<2> r = reduce_arena_range<2>(p, g.begin, g.end, name_, term, [&](int64_t b, int64_t e, Sums<2>& acc) {
           kick_range<T>(pp, gp, up, kh, b, e, acc);
         });
         p2k += r[0];
@@ -240,7 +243,8 @@ class Ecdsep final : public Optimizer {
                                              gen_.seed(), offset};
       double u2 = 0.0, au = 0.0, a2 = 0.0;
       for (const auto& g : groups()) {
-        const Sums<3> r = reduce_arena_range<3>(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, Sums<3>& acc) {
+        const auto term = kernels::EcdsepDriftTerm<T>{pp, up, dh, nu != 0.0};
+        const Sums<3> r = reduce_arena_range<3>(p, g.begin, g.end, name_, term, [&](int64_t b, int64_t e, Sums<3>& acc) {
           // The block's normals first (four per Philox block, aligned on arena index i), then
           // the update reads them; reduction blocks are at most kReduceBlock long.
           double z[kReduceBlock + 8];

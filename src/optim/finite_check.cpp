@@ -1,12 +1,12 @@
 #include "momenta/optim/finite_check.h"
 
 #include <algorithm>
-
 #include <atomic>
 #include <cmath>
 
 #include "backend/cpu/strided_loop.h"
 #include "momenta/error.h"
+#include "optim/arena_cuda.h"
 
 namespace momenta::optim {
 namespace {
@@ -52,7 +52,9 @@ std::string first_bad(const nn::ParamArena& arena, const T* data, const char* wh
 }  // namespace
 
 bool arena_is_finite(const nn::ParamArena& arena) {
-  if (!arena.built() || !arena.device().is_cpu()) return true;
+  if (!arena.built()) return true;
+  if (arena.device().is_cuda())
+    return !cuda_any_nonfinite(arena.params(), arena.params().raw_data(), arena.grads().raw_data(), 0, arena.size());
   bool ok = true;
   dispatch_floating(arena.dtype(), "finiteness check", [&](auto tag) {
     using T = decltype(tag);
@@ -62,12 +64,15 @@ bool arena_is_finite(const nn::ParamArena& arena) {
 }
 
 std::string describe_non_finite(const nn::ParamArena& arena) {
-  if (!arena.built() || !arena.device().is_cpu()) return "";
+  if (!arena.built()) return "";
+  // A CUDA arena is copied to the host: this runs once, when a run stops.
+  const Tensor grads = arena.device().is_cpu() ? arena.grads() : arena.grads().to(kCPU);
+  const Tensor params = arena.device().is_cpu() ? arena.params() : arena.params().to(kCPU);
   std::string out;
   dispatch_floating(arena.dtype(), "finiteness check", [&](auto tag) {
     using T = decltype(tag);
-    out = first_bad<T>(arena, arena.grads().data<T>(), "the gradient of ");
-    if (out.empty()) out = first_bad<T>(arena, arena.params().data<T>(), "parameter ");
+    out = first_bad<T>(arena, grads.data<T>(), "the gradient of ");
+    if (out.empty()) out = first_bad<T>(arena, params.data<T>(), "parameter ");
   });
   return out;
 }
@@ -77,7 +82,7 @@ thread_local FiniteWatch* t_watch = nullptr;
 }  // namespace
 
 FiniteWatch::FiniteWatch(const nn::ParamArena& arena) : arena_(arena), outer_(t_watch) {
-  if (arena_.built() && arena_.device().is_cpu()) t_watch = this;
+  if (arena_.built()) t_watch = this;
 }
 
 FiniteWatch::~FiniteWatch() {
@@ -91,6 +96,10 @@ FiniteWatch* FiniteWatch::active_for(const void* params) {
 
 void FiniteWatch::check_block(int64_t begin, int64_t end) {
   if (end <= begin) return;
+  if (arena_.device().is_cuda()) {
+    if (cuda_any_nonfinite(arena_.params(), arena_.params().raw_data(), arena_.grads().raw_data(), begin, end)) trip();
+    return;
+  }
   bool ok = true;
   dispatch_floating(arena_.dtype(), "finiteness check", [&](auto tag) {
     using T = decltype(tag);

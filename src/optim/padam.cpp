@@ -41,7 +41,8 @@ class Padam final : public Optimizer {
       T* mp = flat<T>(m);
       T* vp = flat<T>(v);
       T* xp = vmax.defined() ? flat<T>(vmax) : nullptr;
-      for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e, FiniteWatch* w) {
+      const auto step = kernels::PadamStep<T>{pp, gp, mp, vp, xp, h};
+      for_arena_range(p, g.begin, g.end, name(), step, [&](int64_t b, int64_t e, FiniteWatch* w) {
         element_loop(w, pp, gp, b, e, [&](int64_t i) {
           kernels::padam_update(pp[i], gp[i], mp[i], vp[i], xp ? xp + i : nullptr, h);
         });

@@ -68,7 +68,8 @@ class Radam final : public Optimizer {
       const T* gp = flat<T>(gr);
       T* mp = flat<T>(m);
       T* vp = flat<T>(v);
-      for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e, FiniteWatch* w) {
+      const auto step = kernels::RadamElementStep<T>{pp, gp, mp, vp, h};
+      for_arena_range(p, g.begin, g.end, name(), step, [&](int64_t b, int64_t e, FiniteWatch* w) {
         element_loop(w, pp, gp, b, e, [&](int64_t i) { kernels::radam_update(pp[i], gp[i], mp[i], vp[i], h); });
       });
     });

@@ -46,7 +46,8 @@ class Sgd final : public Optimizer {
       T* pp = flat<T>(p);
       const T* gp = flat<T>(gr);
       T* bp = buf.defined() ? flat<T>(buf) : nullptr;
-      for_arena_range(p, g.begin, g.end, name_,
+      const auto step = kernels::SgdStep<T>{pp, gp, bp, h};
+      for_arena_range(p, g.begin, g.end, name_, step,
                       [&](int64_t b, int64_t e, FiniteWatch* w) { sgd_range<T>(pp, gp, bp, h, b, e, w); });
     });
   }

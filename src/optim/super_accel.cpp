@@ -22,6 +22,7 @@
 //   Nesterov/NAdam idea. sigma > 1 super-accelerates, as in Section 4.
 #include <cmath>
 
+#include "momenta/kernels/optim_rules.h"
 #include "momenta/kernels/optim_rules_adaptive.h"
 #include "momenta/optim/registry.h"
 #include "optim/arena_loop.h"
@@ -75,13 +76,15 @@ class SuperAccel final : public Optimizer {
       const T* pp = flat<T>(p);
       const T* vp = flat<T>(vel);
       T* out = flat<T>(theta);
-      for_arena_range(p, 0, arena().size(), name_, [&](int64_t b, int64_t e) {
+      const auto copy = kernels::CopyStep<T>{out, pp};
+      for_arena_range(p, 0, arena().size(), name_, copy, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) out[i] = pp[i];
       });
       for (size_t gi = 0; gi < groups().size(); ++gi) {
         const ParamGroup& g = groups()[gi];
         const T sigma = static_cast<T>(gi < built_sigma_.size() && !std::isnan(built_sigma_[gi]) ? built_sigma_[gi] : hp(g, "sigma"));
-        for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e) {
+        const auto theta_step = kernels::SuperAccelThetaStep<T>{out, pp, vp, sigma};
+        for_arena_range(p, g.begin, g.end, name_, theta_step, [&](int64_t b, int64_t e) {
           for (int64_t i = b; i < e; ++i) out[i] = kernels::super_accel_theta(pp[i], vp[i], sigma);
         });
       }
@@ -113,7 +116,8 @@ class SuperAccel final : public Optimizer {
         case Kind::kMomentum: {
           const kernels::SuperAccelParams<T> h{static_cast<T>(lr), static_cast<T>(hp(g, "momentum")),
                                                static_cast<T>(sigma), static_cast<T>(sigma_prev)};
-          for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, FiniteWatch* w) {
+          const auto step = kernels::SuperAccelStep<T>{pp, gp, velp, h};
+          for_arena_range(p, g.begin, g.end, name_, step, [&](int64_t b, int64_t e, FiniteWatch* w) {
             element_loop(w, pp, gp, b, e, [&](int64_t i) { kernels::super_accel_update(pp[i], gp[i], velp[i], h); });
           });
           break;
@@ -123,7 +127,8 @@ class SuperAccel final : public Optimizer {
                                                       static_cast<T>(hp(g, "beta2")), static_cast<T>(hp(g, "eps")),
                                                       static_cast<T>(sigma), static_cast<T>(sigma_prev)};
           T* rp = flat<T>(r);
-          for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, FiniteWatch* w) {
+          const auto step = kernels::RmspropSuperAccelStep<T>{pp, gp, velp, rp, h};
+          for_arena_range(p, g.begin, g.end, name_, step, [&](int64_t b, int64_t e, FiniteWatch* w) {
             element_loop(w, pp, gp, b, e, [&](int64_t i) {
               kernels::rmsprop_super_accel_update(pp[i], gp[i], velp[i], rp[i], h);
             });
@@ -140,7 +145,8 @@ class SuperAccel final : public Optimizer {
               static_cast<T>(sigma_prev)};
           T* mp = flat<T>(m);
           T* vp = flat<T>(v);
-          for_arena_range(p, g.begin, g.end, name_, [&](int64_t b, int64_t e, FiniteWatch* w) {
+          const auto step = kernels::AdamSuperAccelStep<T>{pp, gp, mp, vp, velp, h};
+          for_arena_range(p, g.begin, g.end, name_, step, [&](int64_t b, int64_t e, FiniteWatch* w) {
             element_loop(w, pp, gp, b, e, [&](int64_t i) {
               kernels::adam_super_accel_update(pp[i], gp[i], mp[i], vp[i], velp[i], h);
             });

@@ -33,7 +33,8 @@ class Ema final : public Averager {
       T* ap = flat<T>(avg_);
       const T* wp = flat<T>(p);
       const T d = static_cast<T>(hp("decay"));
-      for_arena_range(p, 0, arena().size(), name(),
+      const auto step = kernels::EmaStep<T>{ap, wp, d};
+      for_arena_range(p, 0, arena().size(), name(), step,
                       [&](int64_t b, int64_t e, FiniteWatch*) { ema_range<T>(ap, wp, d, b, e); });
     });
   }
@@ -90,7 +91,8 @@ class Swa final : public Averager {
       T* ap = flat<T>(avg_);
       const T* wp = flat<T>(p);
       const T n1 = static_cast<T>(n_ + 1);
-      for_arena_range(p, 0, arena().size(), name(),
+      const auto step = kernels::SwaStep<T>{ap, wp, n1, first};
+      for_arena_range(p, 0, arena().size(), name(), step,
                       [&](int64_t b, int64_t e, FiniteWatch*) { swa_range<T>(ap, wp, n1, first, b, e); });
     });
     ++n_;
@@ -164,7 +166,8 @@ class Belay final : public Averager {
       T* w2 = flat<T>(w2_);
       T* v1 = damped_ ? flat<T>(v1_) : nullptr;
       T* v2 = damped_ ? flat<T>(v2_) : nullptr;
-      for_arena_range(p, 0, arena().size(), name(),
+      const auto step = kernels::BelayStep<T>{w1, prev, w2, v1, v2, h};
+      for_arena_range(p, 0, arena().size(), name(), step,
                       [&](int64_t b, int64_t e, FiniteWatch* w) { belay_range<T>(w1, prev, w2, v1, v2, h, b, e, w); });
     });
   }

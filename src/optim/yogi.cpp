@@ -7,6 +7,7 @@
 // The TensorFlow-Addons Yogi (m starts at 0, eps not bias-scaled) is a different trajectory.
 #include <cmath>
 
+#include "momenta/kernels/optim_rules.h"
 #include "momenta/kernels/optim_rules_adaptive.h"
 #include "momenta/optim/registry.h"
 #include "optim/arena_loop.h"
@@ -43,11 +44,13 @@ class Yogi final : public Optimizer {
       T* vp = flat<T>(v);
       if (g.t == 1) {
         const T init_t = static_cast<T>(init);
-        for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e, FiniteWatch*) {
+        const auto fill = kernels::FillStep<T>{mp, vp, init_t};
+        for_arena_range(p, g.begin, g.end, name(), fill, [&](int64_t b, int64_t e, FiniteWatch*) {
           for (int64_t i = b; i < e; ++i) mp[i] = vp[i] = init_t;
         });
       }
-      for_arena_range(p, g.begin, g.end, name(), [&](int64_t b, int64_t e, FiniteWatch* w) {
+      const auto step = kernels::YogiStep<T>{pp, gp, mp, vp, h};
+      for_arena_range(p, g.begin, g.end, name(), step, [&](int64_t b, int64_t e, FiniteWatch* w) {
         element_loop(w, pp, gp, b, e, [&](int64_t i) { kernels::yogi_update(pp[i], gp[i], mp[i], vp[i], h); });
       });
     });

@@ -3,6 +3,8 @@
 // shared/OPTIMIZERS.md Sections 17-19; each function updates one element in place.
 #pragma once
 
+#include <cstdint>
+
 #include "momenta/kernels/common.h"
 
 namespace momenta::kernels {
@@ -54,5 +56,48 @@ MOMENTA_HD void belay_update_damped(T& w1, T w1_prev, T& w2, T& v1, T& v2, const
   v1 = v1t + h.k_m1 * (w2t - w1_prev) - h.c1_m1 * v1t + (w1s - w1_prev) * h.inv_2a;
   v2 = v2t + h.k_m2 * (w1_prev - w2t) - h.c2_m2 * v2t;
 }
+
+// The per-element steps as functors for the arena traversal (src/optim/arena_cuda.h).
+template <class T>
+struct EmaStep {
+  T* avg;
+  const T* w;
+  T decay;
+  MOMENTA_HD void operator()(int64_t i) const { ema_update(avg[i], w[i], decay); }
+};
+
+template <class T>
+struct SwaStep {
+  T* avg;
+  const T* w;
+  T n_plus_1;
+  bool first;
+  MOMENTA_HD void operator()(int64_t i) const { swa_update(avg[i], w[i], n_plus_1, first); }
+};
+
+template <class T>
+struct BelayStep {
+  T* w1;
+  const T* w1_prev;
+  T* w2;
+  T* v1;  // null for the default damping
+  T* v2;
+  BelayParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const {
+    if (v1 == nullptr) belay_update(w1[i], w1_prev[i], w2[i], h);
+    else belay_update_damped(w1[i], w1_prev[i], w2[i], v1[i], v2[i], h);
+  }
+};
+
+// One term of |a - b|^2 (the averagers' distance diagnostics), summed in double.
+template <class T>
+struct SquaredDistanceTerm {
+  const T* a;
+  const T* b;
+  MOMENTA_HD void operator()(int64_t i, double* v) const {
+    const double d = static_cast<double>(a[i]) - static_cast<double>(b[i]);
+    v[0] = d * d;
+  }
+};
 
 }  // namespace momenta::kernels

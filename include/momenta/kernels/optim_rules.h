@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 
 #include "momenta/kernels/common.h"
 
@@ -28,6 +29,41 @@ MOMENTA_HD void sgd_update(T& p, T g, T& buf, const SgdParams<T>& h) {
   }
   p = p - h.lr * g;
 }
+
+// The per-element steps as functors for the arena traversal (src/optim/arena_cuda.h): plain
+// device pointers and the host-computed scalars. The CPU loops call the same update functions
+// through their restrict-pointer loops (src/optim/*.cpp).
+template <class T>
+struct SgdStep {
+  T* p;
+  const T* g;
+  T* buf;  // null without momentum
+  SgdParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const {
+    T unused = T(0);
+    sgd_update(p[i], g[i], buf != nullptr ? buf[i] : unused, h);
+  }
+};
+
+// a[i] = b[i] = value (b may be null): state initialisation and copies on the device.
+template <class T>
+struct FillStep {
+  T* a;
+  T* b;
+  T value;
+  MOMENTA_HD void operator()(int64_t i) const {
+    a[i] = value;
+    if (b != nullptr) b[i] = value;
+  }
+};
+
+// out[i] = in[i].
+template <class T>
+struct CopyStep {
+  T* out;
+  const T* in;
+  MOMENTA_HD void operator()(int64_t i) const { out[i] = in[i]; }
+};
 
 // OPTIMIZERS.md Sections 6-8: Adam (L2 decay), AdamW (decoupled decay), AMSGrad.
 // step_size = lr / (1 - b1^t), inv_sqrt_bc2 = 1 / sqrt(1 - b2^t), computed once per step.
@@ -53,5 +89,18 @@ MOMENTA_HD void adam_update(T& p, T g, T& m, T& v, T* vmax, const AdamParams<T>&
   const T denom = std::sqrt(vv) / h.sqrt_bc2 + h.eps;
   p = p - h.step_size * (m / denom);
 }
+
+template <class T>
+struct AdamStep {
+  T* p;
+  const T* g;
+  T* m;
+  T* v;
+  T* vmax;  // null unless h.amsgrad
+  AdamParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const {
+    adam_update(p[i], g[i], m[i], v[i], h.amsgrad ? vmax + i : nullptr, h);
+  }
+};
 
 }  // namespace momenta::kernels

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 
 #include "momenta/kernels/common.h"
 
@@ -78,5 +79,36 @@ MOMENTA_HD T adai_update(T& p, T g, T& m, T v, T& beta1_prod, const AdaiParams<T
   p = p - h.lr * (m / (T(1) - beta1_prod));
   return beta1;
 }
+
+// The two passes as functors for the arena traversal (src/optim/arena_cuda.h): term(i, s)
+// updates element i and writes its contribution to the pass's sums (the CPU loops in
+// src/optim/adai.cpp sum the same values in lanes).
+template <class T>
+struct AdaiSecondMomentTerm {
+  const T* p;
+  const T* g;
+  T* v;
+  AdaiParams<T> h;
+  MOMENTA_HD void operator()(int64_t i, double* s) const {
+    s[0] = static_cast<double>(adai_second_moment(p[i], g[i], v[i], h));
+  }
+};
+
+// s[0] = beta1 - shift, s[1] = its square (the inertia diagnostics).
+template <class T>
+struct AdaiUpdateTerm {
+  T* p;
+  const T* g;
+  T* m;
+  const T* v;
+  T* beta1_prod;
+  AdaiParams<T> h;
+  double shift;
+  MOMENTA_HD void operator()(int64_t i, double* s) const {
+    const double d = static_cast<double>(adai_update(p[i], g[i], m[i], v[i], beta1_prod[i], h)) - shift;
+    s[0] = d;
+    s[1] = d * d;
+  }
+};
 
 }  // namespace momenta::kernels

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 
 #include "momenta/kernels/common.h"
 
@@ -162,5 +163,93 @@ MOMENTA_HD void radam_update(T& p, T g, T& m, T& v, const RadamParams<T>& h) {
   if (h.mode == RadamMode::kAdaptive) p = p - h.step * m / (std::sqrt(v) + h.eps);
   else p = p - h.step * m;
 }
+
+// The per-element steps as functors for the arena traversal (src/optim/arena_cuda.h): plain
+// device pointers and the host-computed scalars; the CPU loops call the same update functions.
+template <class T>
+struct SuperAccelStep {
+  T* p;
+  const T* g;
+  T* vel;
+  SuperAccelParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const { super_accel_update(p[i], g[i], vel[i], h); }
+};
+
+template <class T>
+struct RmspropSuperAccelStep {
+  T* p;
+  const T* g;
+  T* vel;
+  T* r;
+  RmspropSuperAccelParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const { rmsprop_super_accel_update(p[i], g[i], vel[i], r[i], h); }
+};
+
+template <class T>
+struct AdamSuperAccelStep {
+  T* p;
+  const T* g;
+  T* m;
+  T* v;
+  T* vel;
+  AdamSuperAccelParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const { adam_super_accel_update(p[i], g[i], m[i], v[i], vel[i], h); }
+};
+
+// theta = phi - sigma*vel into out (the evaluation weights of the super-accelerated rules).
+template <class T>
+struct SuperAccelThetaStep {
+  T* out;
+  const T* p;
+  const T* vel;
+  T sigma;
+  MOMENTA_HD void operator()(int64_t i) const { out[i] = super_accel_theta(p[i], vel[i], sigma); }
+};
+
+template <class T>
+struct AdaBoundStep {
+  T* p;
+  const T* g;
+  T* m;
+  T* v;
+  T* vmax;  // null unless h.amsbound
+  AdaBoundParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const {
+    adabound_update(p[i], g[i], m[i], v[i], h.amsbound ? vmax + i : nullptr, h);
+  }
+};
+
+template <class T>
+struct PadamStep {
+  T* p;
+  const T* g;
+  T* m;
+  T* v;
+  T* vmax;  // null unless h.amsgrad
+  PadamParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const {
+    padam_update(p[i], g[i], m[i], v[i], h.amsgrad ? vmax + i : nullptr, h);
+  }
+};
+
+template <class T>
+struct YogiStep {
+  T* p;
+  const T* g;
+  T* m;
+  T* v;
+  YogiParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const { yogi_update(p[i], g[i], m[i], v[i], h); }
+};
+
+template <class T>
+struct RadamElementStep {
+  T* p;
+  const T* g;
+  T* m;
+  T* v;
+  RadamParams<T> h;
+  MOMENTA_HD void operator()(int64_t i) const { radam_update(p[i], g[i], m[i], v[i], h); }
+};
 
 }  // namespace momenta::kernels

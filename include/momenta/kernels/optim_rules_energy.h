@@ -115,4 +115,114 @@ MOMENTA_HD T bbi_bounce_direction(uint64_t seed, uint64_t offset, uint64_t i) {
   return static_cast<T>(philox_uniform(seed, offset, i) - 0.5);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The passes as functors for the arena traversal (src/optim/arena_cuda.h): term(i, s) updates
+// element i (for a fused pass) and writes its contributions to the pass's sums; the CPU loops
+// in src/optim/ecdsep.cpp and bbi.cpp sum the same values.
+
+// ECDSep pass A: s[0] = p^2 (when want_q), s[1] = g^2 (when want_g).
+template <class T>
+struct EcdsepNormsTerm {
+  const T* p;
+  const T* g;
+  bool want_q, want_g;
+  MOMENTA_HD void operator()(int64_t i, double* s) const {
+    const double pv = static_cast<double>(p[i]), gv = static_cast<double>(g[i]);
+    s[0] = want_q ? pv * pv : 0.0;
+    s[1] = want_g ? gv * gv : 0.0;
+  }
+};
+
+// ECDSep pass K: s[0] = Pi'^2, s[1] = (c*Pi)^2.
+template <class T>
+struct EcdsepKickTerm {
+  const T* p;
+  const T* g;
+  T* u;
+  EcdsepKickParams<T> h;
+  MOMENTA_HD void operator()(int64_t i, double* s) const {
+    T resc;
+    const double k = static_cast<double>(ecdsep_kick(p[i], g[i], u[i], h, resc));
+    s[0] = k * k;
+    s[1] = static_cast<double>(resc) * static_cast<double>(resc);
+  }
+};
+
+// ECDSep pass D: s[0] = u^2, s[1] = unit*u, s[2] = unit^2; element i's normal is
+// philox_normal(seed, offset, i), the value the CPU draws in blocks.
+template <class T>
+struct EcdsepDriftTerm {
+  T* p;
+  T* u;
+  EcdsepDriftParams<T> h;
+  bool noise;
+  MOMENTA_HD void operator()(int64_t i, double* s) const {
+    const double z = noise ? philox_normal(h.seed, h.offset, static_cast<uint64_t>(i)) : 0.0;
+    T unit;
+    const double d = static_cast<double>(ecdsep_drift_bounce(p[i], u[i], z, h, unit));
+    s[0] = d * d;
+    s[1] = static_cast<double>(unit) * d;
+    s[2] = static_cast<double>(unit) * static_cast<double>(unit);
+  }
+};
+
+// out[i] = the momentum of element i (ecdsep_momentum()).
+template <class T>
+struct EcdsepMomentumStep {
+  T* out;
+  const T* u;
+  T pi_norm, dir_norm;
+  MOMENTA_HD void operator()(int64_t i) const { out[i] = ecdsep_momentum_of(u[i], pi_norm, dir_norm); }
+};
+
+// BBI normal step: s[0] = Pi^2 after the update.
+template <class T>
+struct BbiUpdateTerm {
+  T* p;
+  const T* g;
+  T* pi;
+  BbiParams<T> h;
+  MOMENTA_HD void operator()(int64_t i, double* s) const {
+    const double v = static_cast<double>(bbi_update(p[i], g[i], pi[i], h));
+    s[0] = v * v;
+  }
+};
+
+// BBI bounce: s[0] = u^2 of the raw direction; with write, pi[i] = u*scale and s[0] = pi[i]^2.
+template <class T>
+struct BbiBounceTerm {
+  T* pi;
+  uint64_t seed, offset;
+  T scale;
+  bool write;
+  MOMENTA_HD void operator()(int64_t i, double* s) const {
+    const T u = bbi_bounce_direction<T>(seed, offset, static_cast<uint64_t>(i));
+    if (write) {
+      pi[i] = u * scale;
+      s[0] = static_cast<double>(pi[i]) * static_cast<double>(pi[i]);
+    } else {
+      const double ud = static_cast<double>(u);
+      s[0] = ud * ud;
+    }
+  }
+};
+
+// BBI initialisation: with write, pi[i] = the initial momentum and s[0] = pi[i]^2; without,
+// s[0] = g^2 (the tensor's gradient norm).
+template <class T>
+struct BbiInitTerm {
+  const T* g;
+  T* pi;
+  T norm, magnitude;
+  bool write;
+  MOMENTA_HD void operator()(int64_t i, double* s) const {
+    if (write) {
+      pi[i] = bbi_initial_momentum(g[i], norm, magnitude);
+      s[0] = static_cast<double>(pi[i]) * static_cast<double>(pi[i]);
+    } else {
+      s[0] = static_cast<double>(g[i]) * static_cast<double>(g[i]);
+    }
+  }
+};
+
 }  // namespace momenta::kernels

@@ -45,7 +45,7 @@ inline auto nonfinite_bits(T x) {
 }
 
 // True when every parameter and gradient of the arena is finite. One vectorised pass over both
-// arenas (the common case); a CPU arena only (others are reported finite).
+// arenas (the common case); on a CUDA arena, one device pass and one flag copied back.
 bool arena_is_finite(const nn::ParamArena& arena);
 
 // Where the first non-finite value is: "the gradient of 'fc.weight' is non-finite (NaN at element
