@@ -1,6 +1,7 @@
 # MOMENTA_CUDA=AUTO builds the CUDA backend when both a CUDA compiler (nvcc) and cuDNN are found,
 # ON requires both (a fatal error names what is missing), OFF never.
-# Without it, src/backend/cuda_stub.cpp answers every CUDA call with "built without CUDA".
+# Without it, the CUDA kernel table is empty (src/backend/backend.cpp) and src/core/device.cpp
+# reports no devices: every CUDA use says "built without CUDA".
 #
 # Architectures: by default sm_80 and sm_90 machine code plus compute_90 PTX (which the driver
 # JIT-compiles for newer GPUs); override with -DCMAKE_CUDA_ARCHITECTURES=... (or the CUDAARCHS
@@ -82,7 +83,5 @@ function(momenta_add_cuda_backend target)
     set_target_properties(${target} PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
     target_compile_definitions(${target} PUBLIC MOMENTA_WITH_CUDA=1)
     target_link_libraries(${target} PUBLIC CUDA::cudart CUDA::cublas momenta::cudnn)
-  else()
-    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src/backend/cuda_stub.cpp)
   endif()
 endfunction()

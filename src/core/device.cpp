@@ -9,10 +9,23 @@ namespace momenta {
 
 Allocator& cpu_allocator();
 namespace backend::cuda {
+#if defined(MOMENTA_WITH_CUDA)
+// src/backend/cuda/device_cuda.cpp
 Allocator& allocator(int index);
 bool built();
 int device_count();
 std::string no_device_reason();
+#else
+// A build without CUDA: no devices, and every use of one says why.
+const char* const kNotBuilt =
+    "momenta was built without CUDA (configure with -DMOMENTA_CUDA=ON on a machine with the CUDA toolkit and cuDNN)";
+bool built() { return false; }
+int device_count() { return 0; }
+std::string no_device_reason() { return kNotBuilt; }
+Allocator& allocator(int index) {
+  throw NotSupportedError(str_cat("CUDA allocation on cuda:", index, ": ", kNotBuilt));
+}
+#endif
 }  // namespace backend::cuda
 
 Device parse_device(const std::string& s) {

@@ -65,6 +65,12 @@ struct TanhOp {
 // branch-free (e^-x = inf gives 0), so the loops vectorise: with std::exp, SiLU forward and
 // backward took a quarter of the U-Net's training step (bench/diffusion_step.cpp). Within a few
 // ulp of SigmoidOp. Double keeps SigmoidOp (the gradient checks run in double).
+// dst + alpha * src, rounded twice (no FMA on either device): Tensor::add_ (backend add_scaled).
+template <class T>
+MOMENTA_HD_INLINE T axpy(T dst, T alpha, T src) {
+  return dst + alpha * src;
+}
+
 template <class T>
 MOMENTA_HD_INLINE T silu_sigmoid(T x) {
   if constexpr (std::is_same_v<T, float>) {

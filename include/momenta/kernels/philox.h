@@ -108,4 +108,23 @@ inline void philox_normal_blocks(uint64_t seed, uint64_t offset, uint64_t first,
   }
 }
 
+// The value of element i of each random fill (backend::RandomKind) from its uniform u or normal
+// z: uniform a + (b - a) u, normal a + b z, Bernoulli `value` where u < keep, else 0. The
+// multiply-add is rounded twice on both devices (the CPU build has -ffp-contract=off; on the GPU
+// the explicit round-to-nearest intrinsics keep nvcc from fusing it into an FMA), so uniform and
+// Bernoulli fills match bit for bit across devices.
+MOMENTA_HD double mul_add_rounded(double a, double s, double u) {
+#if defined(__CUDA_ARCH__)
+  return __dadd_rn(a, __dmul_rn(s, u));
+#else
+  return a + s * u;
+#endif
+}
+MOMENTA_HD double uniform_fill_value(double a, double b, double u) { return mul_add_rounded(a, b - a, u); }
+MOMENTA_HD double normal_fill_value(double a, double b, double z) { return mul_add_rounded(a, b, z); }
+template <class T>
+MOMENTA_HD T bernoulli_fill_value(double keep, double value, double u) {
+  return u < keep ? static_cast<T>(value) : T(0);
+}
+
 }  // namespace momenta::kernels

@@ -140,9 +140,9 @@ void add_scaled(const Tensor& dst, const Tensor& src, double alpha) {
                       T* o = reinterpret_cast<T*>(p[0]);
                       const T* a = reinterpret_cast<const T*>(p[1]);
                       if (s[0] == 1 && s[1] == 1) {
-                        for (int64_t i = 0; i < n; ++i) o[i] += al * a[i];
+                        for (int64_t i = 0; i < n; ++i) o[i] = kernels::axpy(o[i], al, a[i]);
                       } else {
-                        for (int64_t i = 0; i < n; ++i) o[i * s[0]] += al * a[i * s[1]];
+                        for (int64_t i = 0; i < n; ++i) o[i * s[0]] = kernels::axpy(o[i * s[0]], al, a[i * s[1]]);
                       }
                     });
   });

@@ -26,7 +26,7 @@ void fill_random(const Tensor& t, RandomKind kind, double a, double b, uint64_t 
           const int64_t m = std::min(kChunk, b1 - c);
           kernels::philox_normal_blocks(seed, offset, static_cast<uint64_t>(c), m, z);
           const int64_t lo = 4 * c, hi = std::min(n, 4 * (c + m));
-          for (int64_t i = lo; i < hi; ++i) p[i] = static_cast<T>(a + b * z[i - lo]);
+          for (int64_t i = lo; i < hi; ++i) p[i] = static_cast<T>(kernels::normal_fill_value(a, b, z[i - lo]));
         }
       });
       if (!t.is_contiguous()) copy(dense, t);
@@ -37,13 +37,13 @@ void fill_random(const Tensor& t, RandomKind kind, double a, double b, uint64_t 
         const uint64_t idx = static_cast<uint64_t>(i);
         switch (kind) {
           case RandomKind::kUniform:
-            p[i] = static_cast<T>(a + (b - a) * kernels::philox_uniform(seed, offset, idx));
+            p[i] = static_cast<T>(kernels::uniform_fill_value(a, b, kernels::philox_uniform(seed, offset, idx)));
             break;
           case RandomKind::kNormal:
-            p[i] = static_cast<T>(a + b * kernels::philox_normal(seed, offset, idx));
+            p[i] = static_cast<T>(kernels::normal_fill_value(a, b, kernels::philox_normal(seed, offset, idx)));
             break;
           case RandomKind::kBernoulli:
-            p[i] = kernels::philox_uniform(seed, offset, idx) < a ? static_cast<T>(b) : T(0);
+            p[i] = kernels::bernoulli_fill_value<T>(a, b, kernels::philox_uniform(seed, offset, idx));
             break;
         }
       }

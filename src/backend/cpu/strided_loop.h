@@ -8,59 +8,16 @@
 #include <array>
 #include <cstdint>
 
+#include "backend/geometry.h"
 #include "momenta/tensor.h"
 
 namespace momenta::backend::cpu {
 
-inline constexpr int kMaxDims = 12;
+using backend::Geometry;  // the stride geometry, shared with the CUDA kernels (backend/geometry.h)
+using backend::kMaxDims;
+using backend::make_geometry;
 // Below this many elements a loop runs on one thread: forking costs more than it saves.
 inline constexpr int64_t kParallelGrain = 32768;
-
-template <int N>
-struct Geometry {
-  int ndim = 0;
-  int64_t shape[kMaxDims];
-  int64_t strides[N][kMaxDims];  // in elements
-  int64_t numel = 1;
-};
-
-// Geometry of operands that all have `shape` (broadcast views allowed).
-template <int N>
-Geometry<N> make_geometry(const Shape& shape, const std::array<const Strides*, N>& strides) {
-  check<ShapeError>(shape.size() <= static_cast<size_t>(kMaxDims), "at most ", kMaxDims, " dimensions supported, got ",
-                    shape.size());
-  Geometry<N> g;
-  // Collect non-trivial dims.
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) continue;
-    g.shape[g.ndim] = shape[d];
-    for (int k = 0; k < N; ++k) g.strides[k][g.ndim] = (*strides[k])[d];
-    ++g.ndim;
-  }
-  for (size_t d = 0; d < shape.size(); ++d) g.numel *= shape[d];
-  if (g.ndim == 0) {  // a single element
-    g.ndim = 1;
-    g.shape[0] = g.numel;
-    for (int k = 0; k < N; ++k) g.strides[k][0] = 1;
-    return g;
-  }
-  // Merge dim i into i+1 (the inner one) when every operand walks them as one.
-  int out = 0;
-  for (int d = 1; d < g.ndim; ++d) {
-    bool mergeable = true;
-    for (int k = 0; k < N; ++k) mergeable &= g.strides[k][out] == g.strides[k][d] * g.shape[d];
-    if (mergeable) {
-      g.shape[out] *= g.shape[d];
-      for (int k = 0; k < N; ++k) g.strides[k][out] = g.strides[k][d];
-    } else {
-      ++out;
-      g.shape[out] = g.shape[d];
-      for (int k = 0; k < N; ++k) g.strides[k][out] = g.strides[k][d];
-    }
-  }
-  g.ndim = out + 1;
-  return g;
-}
 
 // Calls inner(ptrs, inner_strides, n) for every run along the last dimension; ptrs are the
 // operands' addresses at the run's start. Runs are spread over OpenMP threads.

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "backend/backend.h"
+#include "backend/geometry.h"
 #include "backend/op_functors.h"
 #include "backend/cuda/cuda_util.h"
 #include "momenta/kernels/elementwise.h"
@@ -16,63 +17,8 @@ namespace {
 
 using namespace momenta::kernels;
 
-constexpr int kMaxDims = 12;
 constexpr int kThreads = 256;
 constexpr int64_t kMaxBlocks = 65536;  // a grid-stride loop covers the rest
-
-// N operands of one shape (operand 0 the output), strides in elements. Size-1 dimensions are
-// dropped and neighbours that every operand walks as one are merged, so contiguous tensors
-// become one flat dimension and the index arithmetic below disappears.
-template <int N>
-struct Geometry {
-  int ndim = 1;
-  int64_t sizes[kMaxDims];
-  int64_t strides[N][kMaxDims];
-
-  // The element offset of logical (row-major) index i in each operand.
-  __device__ void offsets(int64_t i, int64_t (&off)[N]) const {
-    if (ndim == 1) {
-#pragma unroll
-      for (int k = 0; k < N; ++k) off[k] = i * strides[k][0];
-      return;
-    }
-#pragma unroll
-    for (int k = 0; k < N; ++k) off[k] = 0;
-    for (int d = ndim - 1; d >= 0; --d) {
-      const int64_t idx = i % sizes[d];
-      i /= sizes[d];
-#pragma unroll
-      for (int k = 0; k < N; ++k) off[k] += idx * strides[k][d];
-    }
-  }
-};
-
-template <int N>
-Geometry<N> make_geometry(const Shape& shape, const std::array<const Strides*, N>& strides) {
-  check<ShapeError>(shape.size() <= static_cast<size_t>(kMaxDims), "CUDA kernels support at most ", kMaxDims,
-                    " dimensions, got ", shape.size());
-  Geometry<N> g;
-  g.ndim = 0;
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) continue;
-    bool merge = g.ndim > 0;
-    for (int k = 0; k < N && merge; ++k) merge = g.strides[k][g.ndim - 1] == (*strides[k])[d] * shape[d];
-    if (merge) {
-      g.sizes[g.ndim - 1] *= shape[d];
-      for (int k = 0; k < N; ++k) g.strides[k][g.ndim - 1] = (*strides[k])[d];
-    } else {
-      g.sizes[g.ndim] = shape[d];
-      for (int k = 0; k < N; ++k) g.strides[k][g.ndim] = (*strides[k])[d];
-      ++g.ndim;
-    }
-  }
-  if (g.ndim == 0) {  // a single element
-    g.ndim = 1;
-    g.sizes[0] = 1;
-    for (int k = 0; k < N; ++k) g.strides[k][0] = 0;
-  }
-  return g;
-}
 
 // Every input must already have out's shape (the op layer broadcasts with stride-0 views).
 void check_same_shape(const Tensor& out, const Tensor& in, const char* what) {
@@ -142,7 +88,7 @@ struct AddScaledBody {
   T* dst;
   const T* src;
   T alpha;
-  __device__ void operator()(int64_t, const int64_t (&off)[2]) const { dst[off[0]] += alpha * src[off[1]]; }
+  __device__ void operator()(int64_t, const int64_t (&off)[2]) const { dst[off[0]] = axpy(dst[off[0]], alpha, src[off[1]]); }
 };
 
 template <class Dst, class Src>
@@ -159,9 +105,8 @@ struct FillBody {
   __device__ void operator()(int64_t, const int64_t (&off)[1]) const { dst[off[0]] = value; }
 };
 
-// Element i (logical order) of a Philox fill, as random_cpu.cpp computes it. The explicit
-// round-to-nearest operations keep nvcc from fusing a + s * u into one FMA, which the CPU does
-// not do, so uniform and Bernoulli fills match the CPU bit for bit.
+// Element i (logical order) of a Philox fill: the values of kernels/philox.h's *_fill_value, as
+// random_cpu.cpp writes them.
 template <class T>
 struct RandomBody {
   T* dst;
@@ -172,13 +117,13 @@ struct RandomBody {
     const uint64_t idx = static_cast<uint64_t>(i);
     switch (kind) {
       case RandomKind::kUniform:
-        dst[off[0]] = static_cast<T>(__dadd_rn(a, __dmul_rn(b - a, philox_uniform(seed, offset, idx))));
+        dst[off[0]] = static_cast<T>(uniform_fill_value(a, b, philox_uniform(seed, offset, idx)));
         break;
       case RandomKind::kNormal:
-        dst[off[0]] = static_cast<T>(__dadd_rn(a, __dmul_rn(b, philox_normal(seed, offset, idx))));
+        dst[off[0]] = static_cast<T>(normal_fill_value(a, b, philox_normal(seed, offset, idx)));
         break;
       case RandomKind::kBernoulli:
-        dst[off[0]] = philox_uniform(seed, offset, idx) < a ? static_cast<T>(b) : T(0);
+        dst[off[0]] = bernoulli_fill_value<T>(a, b, philox_uniform(seed, offset, idx));
         break;
     }
   }
