@@ -2,42 +2,66 @@
 // written ones: copy (it crosses devices) and gemm_on (raw pointers, no tensor).
 #include "backend/backend.h"
 
+#include <string>
+
 #include "backend/cpu/conv_onednn.h"
 
 namespace momenta::backend {
 namespace {
 
-// The device every defined tensor among a kernel's arguments lives on; they must agree.
-// Undefined tensors (an optional bias or gradient) and non-tensor arguments are skipped.
+// The device every defined tensor among a kernel's arguments lives on; they must agree, and a
+// mismatch names the two arguments ("binary: 'b' is on cuda:0, 'a' on cpu"). Undefined tensors
+// (an optional bias or gradient) and non-tensor arguments are skipped.
 class DeviceOfArgs {
  public:
-  explicit DeviceOfArgs(const char* kernel) : kernel_(kernel) {}
+  // `names`: the arguments as written in kernel_list.inc, "(op, x, out)".
+  DeviceOfArgs(const char* kernel, const char* names) : kernel_(kernel), names_(names) {}
   void see(const Tensor& t) {
+    const int index = next_++;
     if (!t.defined()) return;
-    if (!found_) {
-      found_ = true;
+    if (first_ < 0) {
+      first_ = index;
       device_ = t.device();
       return;
     }
-    check<ValueError>(t.device() == device_, kernel_, ": tensors on different devices (", device_.str(), " and ",
-                      t.device().str(), ")");
+    check<ValueError>(t.device() == device_, kernel_, ": '", name(index), "' is on ", t.device().str(), ", '",
+                      name(first_), "' on ", device_.str(), " (every operand of a kernel must be on one device)");
   }
   template <class T>
-  void see(const T&) {}
+  void see(const T&) {
+    ++next_;
+  }
   Device device() const {
-    check<ValueError>(found_, kernel_, ": no defined tensor to take the device from");
+    check<ValueError>(first_ >= 0, kernel_, ": no defined tensor to take the device from");
     return device_;
   }
 
  private:
+  // The index-th name of "(a, b, c)".
+  std::string name(int index) const {
+    std::string all(names_), part;
+    int at = 0;
+    for (char c : all) {
+      if (c == '(' || c == ')' || c == ' ') continue;
+      if (c == ',') {
+        if (at++ == index) return part;
+        part.clear();
+        continue;
+      }
+      part += c;
+    }
+    return at == index ? part : "?";
+  }
+
   const char* kernel_;
-  bool found_ = false;
+  const char* names_;
+  int next_ = 0, first_ = -1;
   Device device_ = kCPU;
 };
 
 template <class... Args>
-Device device_of(const char* kernel, const Args&... args) {
-  DeviceOfArgs d(kernel);
+Device device_of(const char* kernel, const char* names, const Args&... args) {
+  DeviceOfArgs d(kernel, names);
   (d.see(args), ...);
   return d.device();
 }
@@ -52,12 +76,12 @@ const KernelTable& table_for(Device d) { return d.is_cpu() ? cpu_kernel_table() 
 }  // namespace
 
 #define MOMENTA_UNPAREN(...) __VA_ARGS__
-#define MOMENTA_KERNEL(ret, name, params, args)                   \
-  ret name params {                                               \
-    const Device device_ = device_of(#name, MOMENTA_UNPAREN args); \
-    const KernelTable& table_ = table_for(device_);               \
-    if (table_.name == nullptr) missing(#name, device_, table_);  \
-    return table_.name args;                                      \
+#define MOMENTA_KERNEL(ret, name, params, args)                           \
+  ret name params {                                                       \
+    const Device device_ = device_of(#name, #args, MOMENTA_UNPAREN args); \
+    const KernelTable& table_ = table_for(device_);                       \
+    if (table_.name == nullptr) missing(#name, device_, table_);          \
+    return table_.name args;                                              \
   }
 #define MOMENTA_KERNEL_SPECIAL(ret, name, params, args)
 #include "backend/kernel_list.inc"
