@@ -78,6 +78,24 @@ constexpr Scale kZero{0.0f, 0.0};
 class ConvDescriptors {
  public:
   ConvDescriptors(const Conv2dParams& p, DType dtype) {
+    // A constructor that throws runs no destructor: release what was made before rethrowing.
+    try {
+      set(p, dtype);
+    } catch (...) {
+      destroy();
+      throw;
+    }
+  }
+  ~ConvDescriptors() { destroy(); }
+  ConvDescriptors(const ConvDescriptors&) = delete;
+  ConvDescriptors& operator=(const ConvDescriptors&) = delete;
+
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+
+ private:
+  void set(const Conv2dParams& p, DType dtype) {
     const cudnnDataType_t dt = cudnn_dtype(dtype);
     check_cudnn(cudnnCreateTensorDescriptor(&x), "cudnnCreateTensorDescriptor");
     check_cudnn(cudnnCreateTensorDescriptor(&y), "cudnnCreateTensorDescriptor");
@@ -105,19 +123,14 @@ class ConvDescriptors {
     // FMA only: no TF32 (see the top of this file).
     check_cudnn(cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
   }
-  ~ConvDescriptors() {
+  void destroy() {
     // Destroying a descriptor cannot fail in a way we could act on here.
     if (conv != nullptr) cudnnDestroyConvolutionDescriptor(conv);
     if (w != nullptr) cudnnDestroyFilterDescriptor(w);
     if (y != nullptr) cudnnDestroyTensorDescriptor(y);
     if (x != nullptr) cudnnDestroyTensorDescriptor(x);
+    conv = nullptr, w = nullptr, y = nullptr, x = nullptr;
   }
-  ConvDescriptors(const ConvDescriptors&) = delete;
-  ConvDescriptors& operator=(const ConvDescriptors&) = delete;
-
-  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
-  cudnnFilterDescriptor_t w = nullptr;
-  cudnnConvolutionDescriptor_t conv = nullptr;
 };
 
 // A workspace from the device's caching allocator, returned when it goes out of scope (safe at
