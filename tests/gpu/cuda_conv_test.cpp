@@ -144,6 +144,46 @@ TEST(CudaConv, BackwardMatchesCpu) {
   }
 }
 
+// Operands with no elements: no images (N = 0), no input channels, no input rows (the output is
+// not empty through the padding), no output channels. cuDNN's descriptors take no zero extent,
+// so the CUDA kernel must produce the CPU's zeros (+ bias) itself. Outputs start as NaN so that
+// an element left unwritten fails.
+TEST(CudaConv, EmptyOperandsMatchCpu) {
+  MOMENTA_REQUIRE_GPU();
+  const std::vector<ConvCase> cases = {
+      {0, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1, true},  // N = 0
+      {2, 0, 5, 5, 4, 3, 3, 1, 1, 1, 1, true},  // C = 0
+      {2, 3, 0, 4, 4, 1, 1, 1, 1, 1, 1, true},  // H = 0, output 2 x 6 from the padding
+      {2, 3, 5, 5, 0, 3, 3, 1, 1, 1, 1, true},  // K = 0
+  };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  unsigned seed = 900;
+  for (const ConvCase& cc : cases) {
+    for (DType dt : {kFloat32, kFloat64}) {
+      const Conv2dParams p = make_conv(cc);
+      const std::string name = conv_name(cc, dt);
+      const Tensor x = uniform_cpu({p.n, p.c, p.h, p.w}, dt, -1, 1, ++seed);
+      const Tensor w = uniform_cpu({p.k, p.c / p.groups, p.r, p.s}, dt, -1, 1, ++seed);
+      const Tensor b = uniform_cpu({p.k}, dt, -1, 1, ++seed);
+      const Tensor gy = uniform_cpu({p.n, p.k, p.p, p.q}, dt, -1, 1, ++seed);
+      Tensor y = Tensor::empty({p.n, p.k, p.p, p.q}, dt);
+      backend::cpu::conv2d_forward(p, x, w, b, y, Tensor());
+      Tensor gx = Tensor::empty(x.shape(), dt), gw = Tensor::empty(w.shape(), dt), gb = Tensor::empty(b.shape(), dt);
+      backend::cpu::conv2d_backward(p, x, Tensor(), gy, w, gx, gw, gb);
+
+      Tensor yd = Tensor::full(y.shape(), nan, dt).to(kGpu);
+      backend::cuda::conv2d_forward(p, to_gpu(x), to_gpu(w), to_gpu(b), yd, Tensor());
+      expect_equal(to_host(yd), y, name + " forward");
+      Tensor gxd = Tensor::full(x.shape(), nan, dt).to(kGpu), gwd = Tensor::full(w.shape(), nan, dt).to(kGpu);
+      Tensor gbd = Tensor::full(b.shape(), nan, dt).to(kGpu);
+      backend::cuda::conv2d_backward(p, to_gpu(x), Tensor(), to_gpu(gy), to_gpu(w), gxd, gwd, gbd);
+      expect_equal(to_host(gxd), gx, name + " input gradient");
+      expect_equal(to_host(gwd), gw, name + " weight gradient");
+      expect_close(to_host(gbd), gb, rtol_for(dt), atol_for(dt), name + " bias gradient");
+    }
+  }
+}
+
 TEST(CudaConv, RejectsBlockedLayouts) {
   MOMENTA_REQUIRE_GPU();
   Conv2dParams p = make_conv({1, 8, 5, 5, 8, 3, 3, 1, 1, 1, 1, false});
