@@ -47,9 +47,15 @@ cudnnHandle_t cudnn_handle(int index) {
   if (handles->size() <= static_cast<size_t>(index)) handles->resize(static_cast<size_t>(index) + 1, nullptr);
   cudnnHandle_t& h = (*handles)[static_cast<size_t>(index)];
   if (h == nullptr) {
+    // Cached only once fully set up: a failed call must not leave a half-made handle behind
+    // for the next caller.
     DeviceGuard guard(index);
-    check_cudnn(cudnnCreate(&h), "cudnnCreate");
-    check_cudnn(cudnnSetStream(h, nullptr), "cudnnSetStream");
+    cudnnHandle_t made = nullptr;
+    check_cudnn(cudnnCreate(&made), "cudnnCreate");
+    const cudnnStatus_t st = cudnnSetStream(made, nullptr);
+    if (st != CUDNN_STATUS_SUCCESS) (void)cudnnDestroy(made);
+    check_cudnn(st, "cudnnSetStream");
+    h = made;
   }
   return h;
 }
