@@ -144,6 +144,78 @@ TEST(CudaConv, BackwardMatchesCpu) {
   }
 }
 
+// Operands with no elements: no images (N = 0), no input channels, no input rows (the output is
+// not empty through the padding), no output channels. cuDNN's descriptors take no zero extent,
+// so the CUDA kernel must produce the CPU's zeros (+ bias) itself. Outputs start as NaN so that
+// an element left unwritten fails.
+TEST(CudaConv, EmptyOperandsMatchCpu) {
+  MOMENTA_REQUIRE_GPU();
+  const std::vector<ConvCase> cases = {
+      {0, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1, true},  // N = 0
+      {2, 0, 5, 5, 4, 3, 3, 1, 1, 1, 1, true},  // C = 0
+      {2, 3, 0, 4, 4, 1, 1, 1, 1, 1, 1, true},  // H = 0, output 2 x 6 from the padding
+      {2, 3, 5, 5, 0, 3, 3, 1, 1, 1, 1, true},  // K = 0
+  };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  unsigned seed = 900;
+  for (const ConvCase& cc : cases) {
+    for (DType dt : {kFloat32, kFloat64}) {
+      const Conv2dParams p = make_conv(cc);
+      const std::string name = conv_name(cc, dt);
+      const Tensor x = uniform_cpu({p.n, p.c, p.h, p.w}, dt, -1, 1, ++seed);
+      const Tensor w = uniform_cpu({p.k, p.c / p.groups, p.r, p.s}, dt, -1, 1, ++seed);
+      const Tensor b = uniform_cpu({p.k}, dt, -1, 1, ++seed);
+      const Tensor gy = uniform_cpu({p.n, p.k, p.p, p.q}, dt, -1, 1, ++seed);
+      Tensor y = Tensor::empty({p.n, p.k, p.p, p.q}, dt);
+      backend::cpu::conv2d_forward(p, x, w, b, y, Tensor());
+      Tensor gx = Tensor::empty(x.shape(), dt), gw = Tensor::empty(w.shape(), dt), gb = Tensor::empty(b.shape(), dt);
+      backend::cpu::conv2d_backward(p, x, Tensor(), gy, w, gx, gw, gb);
+
+      Tensor yd = Tensor::full(y.shape(), nan, dt).to(kGpu);
+      backend::cuda::conv2d_forward(p, to_gpu(x), to_gpu(w), to_gpu(b), yd, Tensor());
+      expect_equal(to_host(yd), y, name + " forward");
+      Tensor gxd = Tensor::full(x.shape(), nan, dt).to(kGpu), gwd = Tensor::full(w.shape(), nan, dt).to(kGpu);
+      Tensor gbd = Tensor::full(b.shape(), nan, dt).to(kGpu);
+      backend::cuda::conv2d_backward(p, to_gpu(x), Tensor(), to_gpu(gy), to_gpu(w), gxd, gwd, gbd);
+      expect_equal(to_host(gxd), gx, name + " input gradient");
+      expect_equal(to_host(gwd), gw, name + " weight gradient");
+      expect_close(to_host(gbd), gb, rtol_for(dt), atol_for(dt), name + " bias gradient");
+    }
+  }
+}
+
+// The bias kernels' grid-stride loops: more output elements than 65536 blocks of 256 threads
+// (bias add), and more channels than 65536 blocks (bias gradient, one block per channel).
+TEST(CudaConv, BiasKernelsCoverLargeSizes) {
+  MOMENTA_REQUIRE_GPU();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<ConvCase> cases = {
+      {1, 1, 4097, 4097, 1, 1, 1, 1, 0, 1, 1, true},  // 4097^2 outputs > 65536 * 256
+      {2, 1, 1, 1, 65540, 1, 1, 1, 0, 1, 1, true},    // 65540 channels > 65536 blocks
+  };
+  unsigned seed = 800;
+  for (const ConvCase& cc : cases) {
+    const DType dt = kFloat32;
+    const Conv2dParams p = make_conv(cc);
+    const std::string name = conv_name(cc, dt);
+    const Tensor x = uniform_cpu({p.n, p.c, p.h, p.w}, dt, -1, 1, ++seed);
+    const Tensor w = uniform_cpu({p.k, p.c / p.groups, p.r, p.s}, dt, -1, 1, ++seed);
+    const Tensor b = uniform_cpu({p.k}, dt, -1, 1, ++seed);
+    const Tensor gy = uniform_cpu({p.n, p.k, p.p, p.q}, dt, -1, 1, ++seed);
+    Tensor y = Tensor::empty({p.n, p.k, p.p, p.q}, dt);
+    backend::cpu::conv2d_forward(p, x, w, b, y, Tensor());
+    Tensor gw = Tensor::empty(w.shape(), dt), gb = Tensor::empty(b.shape(), dt);
+    backend::cpu::conv2d_backward(p, x, Tensor(), gy, w, Tensor(), gw, gb);
+    Tensor yd = Tensor::full(y.shape(), nan, dt).to(kGpu);
+    backend::cuda::conv2d_forward(p, to_gpu(x), to_gpu(w), to_gpu(b), yd, Tensor());
+    expect_close(to_host(yd), y, conv_rtol(dt), conv_atol(dt, 1), name + " forward");
+    Tensor gwd = Tensor::full(w.shape(), nan, dt).to(kGpu), gbd = Tensor::full(b.shape(), nan, dt).to(kGpu);
+    backend::cuda::conv2d_backward(p, to_gpu(x), Tensor(), to_gpu(gy), to_gpu(w), Tensor(), gwd, gbd);
+    expect_close(to_host(gwd), gw, conv_rtol(dt), conv_atol(dt, p.n * p.p * p.q), name + " weight gradient");
+    expect_close(to_host(gbd), gb, rtol_for(dt), atol_for(dt), name + " bias gradient");
+  }
+}
+
 TEST(CudaConv, RejectsBlockedLayouts) {
   MOMENTA_REQUIRE_GPU();
   Conv2dParams p = make_conv({1, 8, 5, 5, 8, 3, 3, 1, 1, 1, 1, false});
@@ -185,6 +257,9 @@ const std::vector<PoolCase>& pool_cases() {
       {2, 3, 8, 8, 2, 2, 0},    {1, 2, 7, 9, 3, 2, 1},  {3, 2, 11, 13, 3, 1, 1},
       {2, 2, 37, 41, 3, 2, 1},  {1, 1, 1, 1, 1, 1, 0},  {2, 3, 9, 6, 2, 1, 1},
       {1, 2, 5, 7, 5, 3, 2},
+      {1, 2, 10, 11, 2, 3, 0},  // stride larger than the window: rows and columns no window covers
+      {2, 3, 6, 9, 4, 2, 2},    // even window, padding = window / 2: clipped on both sides
+      {1, 3, 7, 5, 3, 4, 1},    // stride 4 with padding
   };
   return cases;
 }
@@ -224,6 +299,34 @@ TEST(CudaPool, ForwardAndBackwardMatchCpu) {
         }
       }
     }
+  }
+}
+
+// More outputs (and inputs) than the 65536 blocks of 256 threads a launch gets: the grid-stride
+// loops must cover the rest. Outputs start as NaN so that an element left unwritten fails.
+TEST(CudaPool, LargePlanesUseTheGridStrideLoop) {
+  MOMENTA_REQUIRE_GPU();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const PoolCase pc{1, 1, 4097, 4097, 3, 1, 1};  // 4097^2 > 65536 * 256
+  for (PoolKind kind : {PoolKind::kMax, PoolKind::kAvg}) {
+    const Pool2dParams p = make_pool(pc, kind, true);
+    const bool max = kind == PoolKind::kMax;
+    const std::string name = str_cat(max ? "max" : "avg", " pool 4097x4097 float32");
+    const Tensor x = grid_values({p.n, p.c, p.h, p.w}, kFloat32, 700);
+    const Tensor gy = uniform_cpu({p.n, p.c, p.p, p.q}, kFloat32, -1, 1, 701);
+    Tensor y = Tensor::empty({p.n, p.c, p.p, p.q}, kFloat32);
+    Tensor idx = max ? Tensor::empty(y.shape(), kInt64) : Tensor();
+    backend::cpu::pool2d(p, x, y, idx);
+    Tensor gx = Tensor::empty(x.shape(), kFloat32);
+    backend::cpu::pool2d_backward(p, gy, idx, gx);
+    Tensor yd = Tensor::full(y.shape(), nan, kFloat32).to(kGpu);
+    Tensor idxd = max ? Tensor::full(y.shape(), -1, kInt64).to(kGpu) : Tensor();
+    backend::cuda::pool2d(p, to_gpu(x), yd, idxd);
+    expect_equal(to_host(yd), y, name + " forward");
+    if (max) expect_equal(to_host(idxd), idx, name + " indices");
+    Tensor gxd = Tensor::full(x.shape(), nan, kFloat32).to(kGpu);
+    backend::cuda::pool2d_backward(p, to_gpu(gy), idxd, gxd);
+    expect_equal(to_host(gxd), gx, name + " backward");
   }
 }
 

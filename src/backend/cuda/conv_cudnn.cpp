@@ -47,9 +47,15 @@ cudnnHandle_t cudnn_handle(int index) {
   if (handles->size() <= static_cast<size_t>(index)) handles->resize(static_cast<size_t>(index) + 1, nullptr);
   cudnnHandle_t& h = (*handles)[static_cast<size_t>(index)];
   if (h == nullptr) {
+    // Cached only once fully set up: a failed call must not leave a half-made handle behind
+    // for the next caller.
     DeviceGuard guard(index);
-    check_cudnn(cudnnCreate(&h), "cudnnCreate");
-    check_cudnn(cudnnSetStream(h, nullptr), "cudnnSetStream");
+    cudnnHandle_t made = nullptr;
+    check_cudnn(cudnnCreate(&made), "cudnnCreate");
+    const cudnnStatus_t st = cudnnSetStream(made, nullptr);
+    if (st != CUDNN_STATUS_SUCCESS) (void)cudnnDestroy(made);
+    check_cudnn(st, "cudnnSetStream");
+    h = made;
   }
   return h;
 }
@@ -78,6 +84,24 @@ constexpr Scale kZero{0.0f, 0.0};
 class ConvDescriptors {
  public:
   ConvDescriptors(const Conv2dParams& p, DType dtype) {
+    // A constructor that throws runs no destructor: release what was made before rethrowing.
+    try {
+      set(p, dtype);
+    } catch (...) {
+      destroy();
+      throw;
+    }
+  }
+  ~ConvDescriptors() { destroy(); }
+  ConvDescriptors(const ConvDescriptors&) = delete;
+  ConvDescriptors& operator=(const ConvDescriptors&) = delete;
+
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+
+ private:
+  void set(const Conv2dParams& p, DType dtype) {
     const cudnnDataType_t dt = cudnn_dtype(dtype);
     check_cudnn(cudnnCreateTensorDescriptor(&x), "cudnnCreateTensorDescriptor");
     check_cudnn(cudnnCreateTensorDescriptor(&y), "cudnnCreateTensorDescriptor");
@@ -105,19 +129,14 @@ class ConvDescriptors {
     // FMA only: no TF32 (see the top of this file).
     check_cudnn(cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
   }
-  ~ConvDescriptors() {
+  void destroy() {
     // Destroying a descriptor cannot fail in a way we could act on here.
     if (conv != nullptr) cudnnDestroyConvolutionDescriptor(conv);
     if (w != nullptr) cudnnDestroyFilterDescriptor(w);
     if (y != nullptr) cudnnDestroyTensorDescriptor(y);
     if (x != nullptr) cudnnDestroyTensorDescriptor(x);
+    conv = nullptr, w = nullptr, y = nullptr, x = nullptr;
   }
-  ConvDescriptors(const ConvDescriptors&) = delete;
-  ConvDescriptors& operator=(const ConvDescriptors&) = delete;
-
-  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
-  cudnnFilterDescriptor_t w = nullptr;
-  cudnnConvolutionDescriptor_t conv = nullptr;
 };
 
 // A workspace from the device's caching allocator, returned when it goes out of scope (safe at
@@ -260,6 +279,13 @@ void check_operand(const Tensor& t, int device, DType dtype, const char* what, c
   check<ValueError>(t.is_contiguous(), what, " on CUDA: ", name, " must be contiguous");
 }
 
+// t = 0 (contiguous, on the current device), queued on the legacy default stream.
+void zero_fill(const Tensor& t) {
+  if (t.numel() == 0) return;
+  check_cuda(cudaMemsetAsync(t.raw_data(), 0, static_cast<size_t>(t.numel()) * dtype_size(t.dtype())),
+             "cudaMemsetAsync");
+}
+
 }  // namespace
 
 // The CUDA forward keeps no copy of x in another layout: the backward reads x itself.
@@ -276,14 +302,20 @@ void conv2d_forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, con
   if (p.has_bias) check_operand(bias, device, dtype, "conv2d", "bias");
   if (y.numel() == 0) return;
   DeviceGuard guard(device);
-  cudnnHandle_t h = cudnn_handle(device);
-  const ConvDescriptors d(p, dtype);
-  const Choice c = choose(p, dtype, Direction::kForward, device, h, d);
-  const Workspace ws(x.device(), c.workspace);
-  check_cudnn(cudnnConvolutionForward(h, kOne.ptr(dtype), d.x, x.raw_data(), d.w, w.raw_data(), d.conv,
-                                      static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), ws.get(), ws.bytes(),
-                                      kZero.ptr(dtype), d.y, y.raw_data()),
-              "cudnnConvolutionForward");
+  if (x.numel() == 0 || w.numel() == 0) {
+    // Nothing to sum (C, H, W, R or S is 0; the output is not empty through padding): y = 0
+    // (+ bias), as on the CPU. cuDNN is not asked: its descriptors take no zero extent.
+    zero_fill(y);
+  } else {
+    cudnnHandle_t h = cudnn_handle(device);
+    const ConvDescriptors d(p, dtype);
+    const Choice c = choose(p, dtype, Direction::kForward, device, h, d);
+    const Workspace ws(x.device(), c.workspace);
+    check_cudnn(cudnnConvolutionForward(h, kOne.ptr(dtype), d.x, x.raw_data(), d.w, w.raw_data(), d.conv,
+                                        static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), ws.get(), ws.bytes(),
+                                        kZero.ptr(dtype), d.y, y.raw_data()),
+                "cudnnConvolutionForward");
+  }
   if (p.has_bias) conv_bias_add(dtype, y.raw_data(), bias.raw_data(), p.n, p.k, p.p * p.q);
 }
 
@@ -302,22 +334,24 @@ void conv2d_backward(const Conv2dParams& p, const Tensor& x, const Tensor&, cons
   if (gw.defined()) {
     check_operand(gw, device, dtype, "conv2d backward", "weight gradient");
     check_operand(x, device, dtype, "conv2d backward", "input");
-    if (gb.defined()) check_operand(gb, device, dtype, "conv2d backward", "bias gradient");
   }
-  if (!gx.defined() && !gw.defined()) return;
+  if (gb.defined()) check_operand(gb, device, dtype, "conv2d backward", "bias gradient");
+  if (!gx.defined() && !gw.defined() && !gb.defined()) return;
   DeviceGuard guard(device);
-  if (p.n == 0) {  // no images: gx is empty, the weight and bias gradients are zero
-    if (gw.defined())
-      check_cuda(cudaMemsetAsync(gw.raw_data(), 0, static_cast<size_t>(gw.numel()) * dtype_size(dtype)),
-                 "cudaMemsetAsync");
-    if (gb.defined())
-      check_cuda(cudaMemsetAsync(gb.raw_data(), 0, static_cast<size_t>(gb.numel()) * dtype_size(dtype)),
-                 "cudaMemsetAsync");
-    return;
-  }
+  // An operand with no elements (N = 0 included) leaves nothing to sum: the gradients that read
+  // it are zero (the bias gradient sums over an empty gy to zero), and cuDNN is not asked, since
+  // its descriptors take no zero extent.
+  const bool x_empty = p.n * p.c * p.h * p.w == 0, w_empty = p.k * (p.c / p.groups) * p.r * p.s == 0;
+  const bool y_empty = p.n * p.k * p.p * p.q == 0;
+  const bool data_by_cudnn = gx.defined() && gx.numel() > 0 && !w_empty && !y_empty;
+  const bool filter_by_cudnn = gw.defined() && gw.numel() > 0 && !x_empty && !y_empty;
+  if (gx.defined() && !data_by_cudnn) zero_fill(gx);
+  if (gw.defined() && !filter_by_cudnn) zero_fill(gw);
+  if (gb.defined()) conv_bias_grad(dtype, gy.raw_data(), gb.raw_data(), p.n, p.k, p.p * p.q);
+  if (!data_by_cudnn && !filter_by_cudnn) return;
   cudnnHandle_t h = cudnn_handle(device);
   const ConvDescriptors d(p, dtype);
-  if (gx.defined() && gx.numel() > 0) {
+  if (data_by_cudnn) {
     const Choice c = choose(p, dtype, Direction::kBackwardData, device, h, d);
     const Workspace ws(gy.device(), c.workspace);
     check_cudnn(cudnnConvolutionBackwardData(h, kOne.ptr(dtype), d.w, w.raw_data(), d.y, gy.raw_data(), d.conv,
@@ -325,14 +359,13 @@ void conv2d_backward(const Conv2dParams& p, const Tensor& x, const Tensor&, cons
                                              ws.bytes(), kZero.ptr(dtype), d.x, gx.raw_data()),
                 "cudnnConvolutionBackwardData");
   }
-  if (gw.defined()) {
+  if (filter_by_cudnn) {
     const Choice c = choose(p, dtype, Direction::kBackwardFilter, device, h, d);
     const Workspace ws(gy.device(), c.workspace);
     check_cudnn(cudnnConvolutionBackwardFilter(h, kOne.ptr(dtype), d.x, x.raw_data(), d.y, gy.raw_data(), d.conv,
                                                static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws.get(),
                                                ws.bytes(), kZero.ptr(dtype), d.w, gw.raw_data()),
                 "cudnnConvolutionBackwardFilter");
-    if (gb.defined()) conv_bias_grad(dtype, gy.raw_data(), gb.raw_data(), p.n, p.k, p.p * p.q);
   }
 }
 
