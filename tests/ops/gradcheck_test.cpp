@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "momenta/autograd.h"
 #include "momenta/ops.h"
@@ -124,6 +126,24 @@ TEST(Gradcheck, SoftmaxAndLosses) {
     Tensor y = rnd({4, 5}, 21, nc);
     expect_grad([](auto& x) { return mse_loss(x[0], x[1]); }, {a, y});
   }
+}
+
+// A sliced (strided) target vector: the loss and gradient are those of its contiguous copy
+// (the CPU kernels once read target[r] ignoring the stride; the CUDA ones read target[r * stride]).
+TEST(Gradcheck, CrossEntropyReadsAStridedTarget) {
+  const Tensor wide = Tensor::from_vector<int64_t>({0, 3, 4, 1, 2, 0, 2, 4}, {8});
+  const Tensor strided = wide.slice(0, 0, 8, 2);  // 0, 4, 2, 2
+  ASSERT_FALSE(strided.is_contiguous());
+  expect_grad([strided](auto& x) { return cross_entropy(x[0], strided); }, {rnd({4, 5}, 25)});
+  const auto loss_and_grad = [](const Tensor& target) {
+    Tensor a = rnd({4, 5}, 26);
+    Tensor loss = cross_entropy(a, target);
+    loss.backward();
+    return std::make_pair(loss.item(), a.grad().to_vector<double>());
+  };
+  const auto got = loss_and_grad(strided), want = loss_and_grad(strided.contiguous());
+  EXPECT_EQ(got.first, want.first);
+  EXPECT_EQ(got.second, want.second);
 }
 
 TEST(Gradcheck, Dropout) {

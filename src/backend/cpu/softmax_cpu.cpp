@@ -71,10 +71,11 @@ double nll_loss(const Tensor& logp, const Tensor& target) {
     using T = decltype(tag);
     const int64_t rows = logp.shape()[0], classes = logp.shape()[1];
     const T* lp = logp.data<T>();
-    const int64_t* tg = target.data<int64_t>();
+    const int64_t* tg = target.data<int64_t>();  // any stride (a sliced label vector), as on CUDA
+    const int64_t ts = target.strides()[0];
     double total = 0.0;
     for (int64_t r = 0; r < rows; ++r) {
-      const int64_t c = tg[r];
+      const int64_t c = tg[r * ts];
       check<ValueError>(c >= 0 && c < classes, "cross_entropy: target ", c, " at row ", r, " is outside [0, ", classes,
                         ")");
       total -= lp[r * classes + c];
@@ -89,12 +90,14 @@ void cross_entropy_backward(const Tensor& logp, const Tensor& target, double sca
     const int64_t rows = logp.shape()[0], classes = logp.shape()[1];
     const T* lp = logp.data<T>();
     const int64_t* tg = target.data<int64_t>();
+    const int64_t ts = target.strides()[0];
     T* g = gx.data<T>();
     const T sc = static_cast<T>(scale);
     parallel_for(rows, classes * 8, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         for (int64_t c = 0; c < classes; ++c) g[r * classes + c] = cross_entropy_grad(lp[r * classes + c], sc);
-        g[r * classes + tg[r]] = cross_entropy_grad_target(g[r * classes + tg[r]], sc);
+        const int64_t t = tg[r * ts];
+        g[r * classes + t] = cross_entropy_grad_target(g[r * classes + t], sc);
       }
     });
   });
