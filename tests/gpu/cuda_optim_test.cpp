@@ -22,6 +22,7 @@
 #include "momenta/optim/energy.h"
 #include "momenta/optim/finite_check.h"
 #include "momenta/optim/optimizer.h"
+#include "momenta/optim/param_groups.h"
 #include "momenta/optim/registry.h"
 
 namespace momenta {
@@ -122,9 +123,11 @@ struct RuleRun {
 
 // kSteps of the training-loop protocol (NOTE [averager protocol]) for one device.
 RuleRun run_rule(const std::string& rule, const optim::HyperParams& hp, const std::string& averager,
-                 const optim::HyperParams& avg_hp, DType dtype, Device device) {
+                 const optim::HyperParams& avg_hp, DType dtype, Device device,
+                 const std::vector<optim::GroupRule>& groups = {}) {
   RuleRun r{std::make_unique<nn::ParamArena>(make_arena(dtype, device)), nullptr, nullptr};
   r.opt = optim::make_optimizer(rule, *r.arena, hp);
+  if (!groups.empty()) r.opt->set_groups(optim::make_param_groups(*r.arena, groups));
   if (!averager.empty()) r.avg = optim::make_averager(averager, *r.arena, avg_hp);
   for (int t = 0; t < kSteps; ++t) {
     const double loss = set_gradients(*r.arena);
@@ -177,6 +180,38 @@ TEST(CudaOptim, EveryRegisteredRuleMatchesTheCpu) {
     if (name == "bbi")
       expect_close(to_host(optim::bbi_momentum(*gpu.opt)), optim::bbi_momentum(*cpu.opt), 1e-10, 1e-12,
                    name + " momentum");
+  }
+}
+
+// Parameter groups: each group is a sub-range [begin, end) of the arena that the functors index
+// with absolute arena indices. The groups here start at 0, at 3737 (not a multiple of 4 or of a
+// block) and at 4999 (a range of one element), each with its own learning rate, so a launcher
+// that indexed from the range's start, or a group that ran with another group's scalars, differs
+// from the CPU. ECDSep and BBI keep one whole-arena group (they refuse per-group values).
+TEST(CudaOptim, ParameterGroupsMatchTheCpu) {
+  MOMENTA_REQUIRE_GPU();
+  for (const auto& name : optim::optimizer_names()) {
+    SCOPED_TRACE(name);
+    const optim::HyperParams hp = hyperparams_for(optim::optimizer_info(name).hyperparams, name);
+    {
+      nn::ParamArena probe_arena = make_arena(kFloat64, kCPU);
+      if (!optim::make_optimizer(name, probe_arena, hp)->supports_group_hyperparams()) continue;
+    }
+    const double lr = hp.at("lr").at(0);
+    const std::vector<optim::GroupRule> groups = {{"middle", "w1", {{"lr", {0.5 * lr}}}},
+                                                  {"single", "w2", {{"lr", {2.0 * lr}}}}};
+    const RuleRun cpu = run_rule(name, hp, "", {}, kFloat64, kCPU, groups);
+    ASSERT_EQ(cpu.opt->groups().size(), 3u);
+    EXPECT_EQ(cpu.opt->groups()[1].begin, 37 * 101);
+    EXPECT_EQ(cpu.opt->groups()[2].end - cpu.opt->groups()[2].begin, 1);
+    RuleRun gpu;
+    try {
+      gpu = run_rule(name, hp, "", {}, kFloat64, kGpu, groups);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << name << " with parameter groups on CUDA: " << e.what();
+      continue;
+    }
+    compare_runs(gpu, cpu, kFloat64, name + " (3 groups)");
   }
 }
 
