@@ -21,6 +21,13 @@ using backend::Conv2dParams;
 using backend::Pool2dParams;
 using backend::PoolKind;
 
+// A GPU tensor of NaNs: a kernel output that starts so fails the comparison wherever the kernel
+// leaves an element unwritten (fresh or recycled device memory may hold the right value by luck,
+// e.g. the zeros of input elements no pooling window covers).
+Tensor nan_gpu(const Shape& shape, DType dt) {
+  return Tensor::full(shape, std::numeric_limits<double>::quiet_NaN(), dt, kGpu);
+}
+
 struct ConvCase {
   int64_t n, c, h, w, k, r, s, stride, pad, dil, groups;
   bool bias;
@@ -90,7 +97,7 @@ TEST(CudaConv, ForwardMatchesCpu) {
       const Tensor b = cc.bias ? uniform_cpu({p.k}, dt, -1, 1, ++seed) : Tensor();
       Tensor want = Tensor::empty({p.n, p.k, p.p, p.q}, dt);
       backend::cpu::conv2d_forward(p, x, w, b, want, Tensor());
-      Tensor got = Tensor::empty({p.n, p.k, p.p, p.q}, dt, kGpu);
+      Tensor got = nan_gpu({p.n, p.k, p.p, p.q}, dt);
       backend::cuda::conv2d_forward(p, to_gpu(x), to_gpu(w), cc.bias ? to_gpu(b) : Tensor(), got, Tensor());
       expect_close(to_host(got), want, conv_rtol(dt), conv_atol(dt, p.c / p.groups * p.r * p.s),
                    conv_name(cc, dt) + " forward");
@@ -114,8 +121,8 @@ TEST(CudaConv, BackwardMatchesCpu) {
 
       const Tensor xd = to_gpu(x), wd = to_gpu(w), gyd = to_gpu(gy);
       // All gradients at once.
-      Tensor gxd = Tensor::empty(x.shape(), dt, kGpu), gwd = Tensor::empty(w.shape(), dt, kGpu);
-      Tensor gbd = cc.bias ? Tensor::empty({p.k}, dt, kGpu) : Tensor();
+      Tensor gxd = nan_gpu(x.shape(), dt), gwd = nan_gpu(w.shape(), dt);
+      Tensor gbd = cc.bias ? nan_gpu({p.k}, dt) : Tensor();
       backend::cuda::conv2d_backward(p, xd, Tensor(), gyd, wd, gxd, gwd, gbd);
       expect_close(to_host(gxd), gx, conv_rtol(dt), conv_atol(dt, p.k / p.groups * p.r * p.s),
                    name + " input gradient");
@@ -124,19 +131,19 @@ TEST(CudaConv, BackwardMatchesCpu) {
       if (cc.bias) expect_close(to_host(gbd), gb, rtol_for(dt), atol_for(dt), name + " bias gradient");
 
       // Deterministic: a second run gives the same bits.
-      Tensor gxd2 = Tensor::empty(x.shape(), dt, kGpu), gwd2 = Tensor::empty(w.shape(), dt, kGpu);
-      Tensor gbd2 = cc.bias ? Tensor::empty({p.k}, dt, kGpu) : Tensor();
+      Tensor gxd2 = nan_gpu(x.shape(), dt), gwd2 = nan_gpu(w.shape(), dt);
+      Tensor gbd2 = cc.bias ? nan_gpu({p.k}, dt) : Tensor();
       backend::cuda::conv2d_backward(p, xd, Tensor(), gyd, wd, gxd2, gwd2, gbd2);
       expect_equal(to_host(gxd2), to_host(gxd), name + " input gradient, second run");
       expect_equal(to_host(gwd2), to_host(gwd), name + " weight gradient, second run");
       if (cc.bias) expect_equal(to_host(gbd2), to_host(gbd), name + " bias gradient, second run");
 
       // Only the input gradient (x not needed), then only the weight (and bias) gradients.
-      Tensor gx_only = Tensor::empty(x.shape(), dt, kGpu);
+      Tensor gx_only = nan_gpu(x.shape(), dt);
       backend::cuda::conv2d_backward(p, Tensor(), Tensor(), gyd, wd, gx_only, Tensor(), Tensor());
       expect_equal(to_host(gx_only), to_host(gxd), name + " input gradient alone");
-      Tensor gw_only = Tensor::empty(w.shape(), dt, kGpu);
-      Tensor gb_only = cc.bias ? Tensor::empty({p.k}, dt, kGpu) : Tensor();
+      Tensor gw_only = nan_gpu(w.shape(), dt);
+      Tensor gb_only = cc.bias ? nan_gpu({p.k}, dt) : Tensor();
       backend::cuda::conv2d_backward(p, xd, Tensor(), gyd, wd, Tensor(), gw_only, gb_only);
       expect_equal(to_host(gw_only), to_host(gwd), name + " weight gradient alone");
       if (cc.bias) expect_equal(to_host(gb_only), to_host(gbd), name + " bias gradient alone");
@@ -286,13 +293,13 @@ TEST(CudaPool, ForwardAndBackwardMatchCpu) {
           Tensor gx = Tensor::empty(x.shape(), dt);
           backend::cpu::pool2d_backward(p, gy, idx, gx);
 
-          Tensor yd = Tensor::empty(y.shape(), dt, kGpu);
-          Tensor idxd = max ? Tensor::empty(y.shape(), kInt64, kGpu) : Tensor();
+          Tensor yd = nan_gpu(y.shape(), dt);
+          Tensor idxd = max ? Tensor::full(y.shape(), -1, kInt64, kGpu) : Tensor();
           backend::cuda::pool2d(p, to_gpu(x), yd, idxd);
           // Max is exact; the average sums in double in the same order on both devices.
           expect_equal(to_host(yd), y, name + " forward");
           if (max) expect_equal(to_host(idxd), idx, name + " indices");
-          Tensor gxd = Tensor::empty(x.shape(), dt, kGpu);
+          Tensor gxd = nan_gpu(x.shape(), dt);
           backend::cuda::pool2d_backward(p, to_gpu(gy), idxd, gxd);
           // The gather adds the same terms in the order the CPU scatters them.
           expect_equal(to_host(gxd), gx, name + " backward");
