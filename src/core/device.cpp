@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "backend/staging.h"
 #include "momenta/allocator.h"
 #include "momenta/error.h"
 
@@ -27,6 +28,23 @@ Allocator& allocator(int index) {
 }
 #endif
 }  // namespace backend::cuda
+
+#if !defined(MOMENTA_WITH_CUDA)
+// backend/staging.h without CUDA: nothing can be staged for a device that cannot exist.
+namespace backend {
+PinnedStage::PinnedStage(Device device, size_t nbytes) : device_(device), nbytes_(nbytes) {
+  throw NotSupportedError(str_cat("pinned staging for ", device.str(), ": ", cuda::kNotBuilt));
+}
+PinnedStage::~PinnedStage() = default;
+// Unreachable (the constructor throws); they name every field, as clang's -Wunused-private-field
+// asks of a class whose members are all defined here.
+void PinnedStage::copy_to(const Tensor&, size_t) {
+  (void)event_;
+  throw NotSupportedError(str_cat("copy to ", device_.str(), ": ", cuda::kNotBuilt));
+}
+void PinnedStage::wait() { busy_ = false; }
+}  // namespace backend
+#endif
 
 Device parse_device(const std::string& s) {
   if (s == "cpu") return kCPU;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "backend/staging.h"
 #include "momenta/error.h"
 #include "momenta/random.h"
 
@@ -12,6 +13,15 @@ namespace {
 // Batches prepared ahead of the consumer: one being gathered while the consumer trains on the
 // previous one, and one ready, which hides a slow batch without holding much memory.
 constexpr int kPrefetchDepth = 2;
+
+// NOTE [batch staging]: for a CUDA device, batch i is gathered into pinned buffer
+// i % (kPrefetchDepth + 1) and its device tensors are allocated when it is scheduled; next()
+// queues the two asynchronous copies (images, labels) and returns at once. The stream orders the
+// step's kernels after the copies. A buffer is written again only after its last copy ran
+// (PinnedStage::wait): when batch i is scheduled, batch i - 2 has just been handed out and
+// batch i - 1 is pending, so with three buffers the one batch i reuses is batch i - 3's, whose
+// copy was queued a whole step earlier and has normally long finished.
+constexpr int kStages = kPrefetchDepth + 1;
 
 }  // namespace
 
@@ -54,7 +64,17 @@ void DataLoader::start_epoch(int64_t epoch, int64_t first_batch) {
     stop_ = false;
   }
   if (options_.prefetch && first_batch < batches) {
-    for (int k = 0; k < kPrefetchDepth; ++k) schedule_next();
+    try {  // scheduling allocates (device tensors, pinned buffers): a failure leaves no epoch
+      for (int k = 0; k < kPrefetchDepth; ++k) schedule_next();
+    } catch (...) {
+      pending_.clear();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        jobs_.clear();
+      }
+      epoch_ = -1;
+      throw;
+    }
     worker_ = std::thread(&DataLoader::worker_loop, this);
   }
 }
@@ -64,7 +84,8 @@ bool DataLoader::next(Batch& out) {
   if (next_batch_ >= num_batches()) return false;
   if (!options_.prefetch) {
     Batch b = make_batch(next_batch_);
-    fill(next_batch_, b.images.data<float>(), b.labels.data<int64_t>());
+    const Job job = job_for(b);
+    fill(job.index, job.images, job.labels);
     out = std::move(b);
     ++next_batch_;
     to_device(out);
@@ -79,15 +100,34 @@ bool DataLoader::next(Batch& out) {
   out = std::move(pending_.front());
   pending_.pop_front();
   ++next_batch_;
+  to_device(out);  // before schedule_next, which may wait for an earlier copy (NOTE [batch staging])
   schedule_next();
-  to_device(out);
   return true;
 }
 
-void DataLoader::to_device(Batch& b) const {
-  if (options_.device.is_cpu()) return;
-  b.images = b.images.to(options_.device);
-  b.labels = b.labels.to(options_.device);
+void DataLoader::to_device(Batch& b) {
+  if (!staged()) return;
+  backend::PinnedStage& stage = *stages_[static_cast<size_t>(b.index % kStages)];
+  stage.copy_to(b.images, 0);
+  stage.copy_to(b.labels, labels_offset_);
+}
+
+DataLoader::Job DataLoader::job_for(const Batch& b) {
+  if (!staged()) return Job{b.index, b.images.data<float>(), b.labels.data<int64_t>()};
+  if (stages_.empty()) {
+    int64_t sample = 1;
+    for (int64_t d : sample_shape_) sample *= d;
+    const size_t image_bytes = static_cast<size_t>(options_.batch_size * sample) * sizeof(float);
+    labels_offset_ = (image_bytes + alignof(int64_t) - 1) / alignof(int64_t) * alignof(int64_t);
+    const size_t bytes = labels_offset_ + static_cast<size_t>(options_.batch_size) * sizeof(int64_t);
+    std::vector<std::unique_ptr<backend::PinnedStage>> made;  // all or none, should one fail
+    for (int k = 0; k < kStages; ++k) made.push_back(std::make_unique<backend::PinnedStage>(options_.device, bytes));
+    stages_ = std::move(made);
+  }
+  backend::PinnedStage& stage = *stages_[static_cast<size_t>(b.index % kStages)];
+  stage.wait();
+  char* base = static_cast<char*>(stage.data());
+  return Job{b.index, reinterpret_cast<float*>(base), reinterpret_cast<int64_t*>(base + labels_offset_)};
 }
 
 Batch DataLoader::make_batch(int64_t index) const {
@@ -96,8 +136,8 @@ Batch DataLoader::make_batch(int64_t index) const {
   Shape image_shape{count};
   for (int64_t d : sample_shape_) image_shape.push_back(d);
   Batch b;
-  b.images = Tensor::empty(image_shape, kFloat32);
-  b.labels = Tensor::empty(Shape{count}, kInt64);
+  b.images = Tensor::empty(image_shape, kFloat32, options_.device);  // on a CUDA device: filled by to_device
+  b.labels = Tensor::empty(Shape{count}, kInt64, options_.device);
   b.index = index;
   return b;
 }
@@ -112,7 +152,7 @@ void DataLoader::fill(int64_t index, float* images, int64_t* labels) {
 void DataLoader::schedule_next() {
   if (next_schedule_ >= num_batches()) return;
   Batch b = make_batch(next_schedule_);
-  const Job job{next_schedule_, b.images.data<float>(), b.labels.data<int64_t>()};
+  const Job job = job_for(b);
   pending_.push_back(std::move(b));
   ++next_schedule_;
   {

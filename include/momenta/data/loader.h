@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -20,6 +21,10 @@
 #include "momenta/data/augment.h"
 #include "momenta/data/dataset.h"
 #include "momenta/tensor.h"
+
+namespace momenta::backend {
+class PinnedStage;
+}
 
 namespace momenta::data {
 
@@ -29,9 +34,9 @@ struct LoaderOptions {
   bool drop_last = false;  // drop a last batch smaller than batch_size
   uint64_t seed = 0;
   bool prefetch = true;  // gather batches on a background thread
-  // Where next() delivers the batch. Batches are gathered on the CPU and copied to a CUDA device
-  // as they are handed out (synchronously, from pageable memory: staging in pinned memory with
-  // asynchronous copies is not done yet).
+  // Where next() delivers the batch. For a CUDA device, batches are gathered on the CPU into
+  // pinned (page-locked) staging buffers and sent with asynchronous copies as next() hands them
+  // out: NOTE [batch staging] in loader.cpp.
   Device device = kCPU;
 };
 
@@ -77,8 +82,11 @@ class DataLoader {
     int64_t* labels;
   };
 
+  bool staged() const { return options_.device.is_cuda(); }
   Batch make_batch(int64_t index) const;
-  void to_device(Batch& b) const;
+  // Where batch `index` is gathered: its own CPU tensors, or (staged) its pinned buffer.
+  Job job_for(const Batch& b);
+  void to_device(Batch& b);
   void fill(int64_t index, float* images, int64_t* labels);
   void schedule_next();
   void stop_worker();
@@ -96,6 +104,10 @@ class DataLoader {
   int64_t next_batch_ = 0;      // the next batch next() returns
   int64_t next_schedule_ = 0;   // the next batch to hand to the worker
   std::deque<Batch> pending_;   // scheduled batches, in order; consumer thread only
+  // Staged delivery: kPrefetchDepth + 1 pinned buffers, batch i in buffer i % size; each holds
+  // a full batch of images, then its labels at labels_offset_. Consumer thread only.
+  std::vector<std::unique_ptr<backend::PinnedStage>> stages_;
+  size_t labels_offset_ = 0;
 
   std::thread worker_;
   std::mutex mutex_;

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "momenta/kernels/common.h"
+#include "momenta/kernels/moments.h"
 
 namespace momenta::kernels {
 
@@ -79,13 +80,9 @@ MOMENTA_HD void adam_update(T& p, T g, T& m, T& v, T* vmax, const AdamParams<T>&
     if (h.decoupled) p = p * (T(1) - h.lr * h.weight_decay);
     else g = g + h.weight_decay * p;
   }
-  m = m * h.beta1 + (T(1) - h.beta1) * g;
-  v = v * h.beta2 + (T(1) - h.beta2) * g * g;
-  T vv = v;
-  if (h.amsgrad) {
-    *vmax = *vmax >= v ? *vmax : v;
-    vv = *vmax;
-  }
+  first_moment_update(m, g, h.beta1);
+  second_moment_update(v, g, h.beta2);
+  const T vv = h.amsgrad ? amsgrad_max(*vmax, v) : v;
   const T denom = std::sqrt(vv) / h.sqrt_bc2 + h.eps;
   p = p - h.step_size * (m / denom);
 }

@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "momenta/kernels/common.h"
+#include "momenta/kernels/moments.h"
 
 namespace momenta::kernels {
 
@@ -57,7 +58,7 @@ MOMENTA_HD T adai_grad(T p, T g, const AdaiParams<T>& h) {
 template <class T>
 MOMENTA_HD T adai_second_moment(T p, T g, T& v, const AdaiParams<T>& h) {
   g = adai_grad(p, g, h);
-  v = v * h.beta2 + (T(1) - h.beta2) * g * g;
+  second_moment_update(v, g, h.beta2);
   return v;
 }
 
@@ -75,7 +76,7 @@ MOMENTA_HD T adai_update(T& p, T g, T& m, T v, T& beta1_prod, const AdaiParams<T
   beta1 = beta1 > h.beta1_max ? h.beta1_max : beta1;  // two selects (not nested) vectorise
   beta1 = beta1 < T(0) ? T(0) : beta1;
   beta1_prod = beta1_prod * beta1;
-  m = m * beta1 + (T(1) - beta1) * g;
+  first_moment_update(m, g, beta1);
   p = p - h.lr * (m / (T(1) - beta1_prod));
   return beta1;
 }

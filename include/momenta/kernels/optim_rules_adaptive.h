@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "momenta/kernels/common.h"
+#include "momenta/kernels/moments.h"
 
 namespace momenta::kernels {
 
@@ -51,7 +52,7 @@ struct RmspropSuperAccelParams {
 
 template <class T>
 MOMENTA_HD void rmsprop_super_accel_update(T& p, T g, T& vel, T& r, const RmspropSuperAccelParams<T>& h) {
-  r = h.beta2 * r + (T(1) - h.beta2) * g * g;
+  second_moment_update(r, g, h.beta2);
   look_ahead_move(p, vel, h.momentum * vel - h.lr * g / std::sqrt(r + h.eps), h.sigma, h.sigma_prev);
 }
 
@@ -69,8 +70,8 @@ struct AdamSuperAccelParams {
 template <class T>
 MOMENTA_HD void adam_super_accel_update(T& p, T g, T& m, T& v, T& vel, const AdamSuperAccelParams<T>& h) {
   if (h.weight_decay != T(0)) g = g + h.weight_decay * p;
-  m = m * h.beta1 + (T(1) - h.beta1) * g;
-  v = v * h.beta2 + (T(1) - h.beta2) * g * g;
+  first_moment_update(m, g, h.beta1);
+  second_moment_update(v, g, h.beta2);
   const T denom = std::sqrt(v) / h.sqrt_bc2 + h.eps;
   const T q = m / denom;
   p = p - h.lead_size * q - h.sigma_prev * vel;
@@ -88,13 +89,9 @@ struct AdaBoundParams {
 template <class T>
 MOMENTA_HD void adabound_update(T& p, T g, T& m, T& v, T* vmax, const AdaBoundParams<T>& h) {
   if (h.weight_decay != T(0)) g = g + h.weight_decay * p;
-  m = m * h.beta1 + (T(1) - h.beta1) * g;
-  v = v * h.beta2 + (T(1) - h.beta2) * g * g;
-  T vv = v;
-  if (h.amsbound) {
-    *vmax = *vmax >= v ? *vmax : v;
-    vv = *vmax;
-  }
+  first_moment_update(m, g, h.beta1);
+  second_moment_update(v, g, h.beta2);
+  const T vv = h.amsbound ? amsgrad_max(*vmax, v) : v;
   T rate = h.step_size / (std::sqrt(vv) + h.eps);
   rate = rate < h.lower ? h.lower : (rate > h.upper ? h.upper : rate);
   p = p - rate * m;
@@ -111,13 +108,9 @@ struct PadamParams {
 template <class T>
 MOMENTA_HD void padam_update(T& p, T g, T& m, T& v, T* vmax, const PadamParams<T>& h) {
   if (h.weight_decay != T(0)) g = g + h.weight_decay * p;
-  m = m * h.beta1 + (T(1) - h.beta1) * g;
-  v = v * h.beta2 + (T(1) - h.beta2) * g * g;
-  T vv = v;
-  if (h.amsgrad) {
-    *vmax = *vmax >= v ? *vmax : v;
-    vv = *vmax;
-  }
+  first_moment_update(m, g, h.beta1);
+  second_moment_update(v, g, h.beta2);
+  const T vv = h.amsgrad ? amsgrad_max(*vmax, v) : v;
   const T denom = std::sqrt(vv) + h.eps;
   p = p - h.step_size * m / std::pow(denom, h.exponent);
 }
@@ -132,7 +125,7 @@ struct YogiParams {
 template <class T>
 MOMENTA_HD void yogi_update(T& p, T g, T& m, T& v, const YogiParams<T>& h) {
   if (h.weight_decay != T(0)) g = g + h.weight_decay * p;
-  m = m * h.beta1 + (T(1) - h.beta1) * g;
+  first_moment_update(m, g, h.beta1);
   const T g2 = g * g;
   const T diff = v - g2;
   const T sign = diff > T(0) ? T(1) : (diff < T(0) ? T(-1) : T(0));  // sign(0) = 0
@@ -156,8 +149,8 @@ struct RadamParams {
 
 template <class T>
 MOMENTA_HD void radam_update(T& p, T g, T& m, T& v, const RadamParams<T>& h) {
-  v = v * h.beta2 + (T(1) - h.beta2) * g * g;
-  m = m * h.beta1 + (T(1) - h.beta1) * g;
+  second_moment_update(v, g, h.beta2);
+  first_moment_update(m, g, h.beta1);
   if (h.mode == RadamMode::kNone) return;
   if (h.decay != T(0)) p = p - h.decay * p;
   if (h.mode == RadamMode::kAdaptive) p = p - h.step * m / (std::sqrt(v) + h.eps);

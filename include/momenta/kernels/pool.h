@@ -3,6 +3,7 @@
 // the divisor of an average. C++17, so nvcc can compile it.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "momenta/kernels/common.h"
@@ -36,6 +37,41 @@ MOMENTA_HD PoolWindow pool_window(int64_t oh, int64_t ow, int64_t h, int64_t w, 
 template <class T>
 MOMENTA_HD bool pool_max_better(T v, T best) {
   return v > best || (v != v && !(best != best));
+}
+
+// Max pooling of one window of an input plane (row length w): the maximum, and in arg its flat
+// index in the plane (the first maximum; the window's first element when the window is empty,
+// whose maximum is then -infinity).
+template <class T>
+MOMENTA_HD T pool_window_max(const T* plane, int64_t w, const PoolWindow& win, int64_t& arg) {
+  T best = -static_cast<T>(INFINITY);
+  int64_t at = win.h0 * w + win.w0;
+  for (int64_t ih = win.h0; ih < win.h1; ++ih)
+    for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+      const T v = plane[ih * w + iw];
+      if (pool_max_better(v, best)) {
+        best = v;
+        at = ih * w + iw;
+      }
+    }
+  arg = at;  // one store (on a GPU, arg is global memory)
+  return best;
+}
+
+// Average pooling of one window: a double accumulator, row by row, divided by win.count (0 for
+// a window with nothing to count).
+template <class T>
+MOMENTA_HD T pool_window_avg(const T* plane, int64_t w, const PoolWindow& win) {
+  double acc = 0.0;
+  for (int64_t ih = win.h0; ih < win.h1; ++ih)
+    for (int64_t iw = win.w0; iw < win.w1; ++iw) acc += static_cast<double>(plane[ih * w + iw]);
+  return static_cast<T>(win.count > 0 ? acc / static_cast<double>(win.count) : 0.0);
+}
+
+// The share of an output gradient gy that average pooling hands each input its window covers.
+template <class T>
+MOMENTA_HD T pool_avg_grad(T gy, const PoolWindow& win) {
+  return win.count > 0 ? gy / static_cast<T>(win.count) : T(0);
 }
 
 }  // namespace momenta::kernels

@@ -36,4 +36,21 @@ MOMENTA_HD bool reduce_max_merge_takes(T vb, int64_t ib, T va, int64_t ia) {
   return ib < ia;
 }
 
+// Max and argmax of one row of n >= 1 elements read with a stride (the column walk over the
+// middle axis of [outer, n, inner], one thread per row on either device): returns the maximum
+// and sets arg to its index, by reduce_max_takes in index order.
+template <class T>
+MOMENTA_HD T reduce_max_strided_row(const T* x, int64_t n, int64_t stride, int64_t& arg) {
+  T best = x[0];
+  arg = 0;
+  for (int64_t k = 1; k < n; ++k) {
+    const T v = x[k * stride];
+    if (reduce_max_takes(v, best)) {
+      best = v;
+      arg = k;
+    }
+  }
+  return best;
+}
+
 }  // namespace momenta::kernels

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 
 #include "momenta/kernels/common.h"
 
@@ -84,6 +85,44 @@ MOMENTA_HD T cross_entropy_grad(T lp, T scale) {
 template <class T>
 MOMENTA_HD T cross_entropy_grad_target(T g, T scale) {
   return g - scale;
+}
+
+// Softmax or log-softmax of one row of n elements read and written with a stride: the column
+// walk over the middle axis of [outer, n, inner] (stride = inner), one thread per row on either
+// device, summing in order.
+template <class T>
+MOMENTA_HD void softmax_strided_row(const T* x, T* y, int64_t n, int64_t stride, bool log) {
+  T mx = softmax_max_start<T>();
+  for (int64_t k = 0; k < n; ++k) mx = softmax_max(mx, x[k * stride]);
+  double total = 0.0;
+  for (int64_t k = 0; k < n; ++k) total += softmax_exp(x[k * stride], mx);
+  if (log) {
+    const T lse = softmax_lse(mx, total);
+    for (int64_t k = 0; k < n; ++k) y[k * stride] = log_softmax_value(x[k * stride], lse);
+  } else {
+    const double inv = 1.0 / total;
+    for (int64_t k = 0; k < n; ++k) y[k * stride] = softmax_value(x[k * stride], mx, inv);
+  }
+}
+
+// One term of the backward's row sum: gy for log-softmax, gy * y for softmax.
+template <class T>
+MOMENTA_HD double softmax_backward_term(T gy, T y, bool log) {
+  return log ? static_cast<double>(gy) : softmax_grad_term(gy, y);
+}
+
+// gx from the row sum s of softmax_backward_term.
+template <class T>
+MOMENTA_HD T softmax_backward_value(T gy, T y, double s, bool log) {
+  return log ? log_softmax_grad(gy, y, s) : softmax_grad(gy, y, s);
+}
+
+// The backward of softmax_strided_row: y its output, gy the output gradient, into gx.
+template <class T>
+MOMENTA_HD void softmax_backward_strided_row(const T* y, const T* gy, T* gx, int64_t n, int64_t stride, bool log) {
+  double s = 0.0;
+  for (int64_t k = 0; k < n; ++k) s += softmax_backward_term(gy[k * stride], y[k * stride], log);
+  for (int64_t k = 0; k < n; ++k) gx[k * stride] = softmax_backward_value(gy[k * stride], y[k * stride], s, log);
 }
 
 }  // namespace momenta::kernels

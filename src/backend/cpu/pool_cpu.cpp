@@ -3,7 +3,6 @@
 // window (NaN counts as maximal), which the backward routes the gradient to. The window bounds,
 // the average's divisor and the max comparison are kernels/pool.h's, shared with the CUDA kernel.
 #include <algorithm>
-#include <limits>
 
 #include "backend/backend.h"
 #include "backend/cpu/strided_loop.h"
@@ -30,23 +29,9 @@ void pool_forward(const Pool2dParams& p, const T* x, T* y, int64_t* idx) {
           const PoolWindow win = window(p, oh, ow);
           const int64_t o = pl * pq + oh * p.q + ow;
           if (p.kind == PoolKind::kMax) {
-            T best = -std::numeric_limits<T>::infinity();
-            int64_t best_i = win.h0 * p.w + win.w0;
-            for (int64_t ih = win.h0; ih < win.h1; ++ih)
-              for (int64_t iw = win.w0; iw < win.w1; ++iw) {
-                const T v = xp[ih * p.w + iw];
-                if (kernels::pool_max_better(v, best)) {
-                  best = v;
-                  best_i = ih * p.w + iw;
-                }
-              }
-            y[o] = best;
-            idx[o] = best_i;
+            y[o] = kernels::pool_window_max(xp, p.w, win, idx[o]);
           } else {
-            double acc = 0.0;
-            for (int64_t ih = win.h0; ih < win.h1; ++ih)
-              for (int64_t iw = win.w0; iw < win.w1; ++iw) acc += xp[ih * p.w + iw];
-            y[o] = static_cast<T>(win.count > 0 ? acc / static_cast<double>(win.count) : 0.0);
+            y[o] = kernels::pool_window_avg(xp, p.w, win);
           }
         }
       }
@@ -70,7 +55,7 @@ void pool_backward(const Pool2dParams& p, const T* gy, const int64_t* idx, T* gx
           }
           const PoolWindow win = window(p, oh, ow);
           if (win.count == 0) continue;
-          const T g = gy[o] / static_cast<T>(win.count);
+          const T g = kernels::pool_avg_grad(gy[o], win);
           for (int64_t ih = win.h0; ih < win.h1; ++ih)
             for (int64_t iw = win.w0; iw < win.w1; ++iw) gp[ih * p.w + iw] += g;
         }

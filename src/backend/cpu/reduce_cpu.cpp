@@ -47,17 +47,8 @@ template <class T, bool kArg>
 void reduce_max(const T* x, int64_t outer, int64_t n, int64_t inner, void* out) {
   parallel_for(outer * inner, n, [&](int64_t j0, int64_t j1) {
     for (int64_t j = j0; j < j1; ++j) {
-      const int64_t o = j / inner, i = j % inner;
-      const T* p = x + o * n * inner + i;
-      T best = p[0];
       int64_t arg = 0;
-      for (int64_t k = 1; k < n; ++k) {
-        const T v = p[k * inner];
-        if (kernels::reduce_max_takes(v, best)) {
-          best = v;
-          arg = k;
-        }
-      }
+      const T best = kernels::reduce_max_strided_row(x + (j / inner) * n * inner + j % inner, n, inner, arg);
       if constexpr (kArg) {
         static_cast<int64_t*>(out)[j] = arg;
       } else {

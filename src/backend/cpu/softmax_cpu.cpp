@@ -18,20 +18,8 @@ void softmax(const Tensor& x, int64_t outer, int64_t n, int64_t inner, bool log,
     T* yp = out.data<T>();
     parallel_for(outer * inner, n * 8, [&](int64_t j0, int64_t j1) {
       for (int64_t j = j0; j < j1; ++j) {
-        const int64_t o = j / inner, i = j % inner;
-        const T* p = xp + o * n * inner + i;
-        T* q = yp + o * n * inner + i;
-        T mx = softmax_max_start<T>();
-        for (int64_t k = 0; k < n; ++k) mx = softmax_max(mx, p[k * inner]);
-        double total = 0.0;
-        for (int64_t k = 0; k < n; ++k) total += softmax_exp(p[k * inner], mx);
-        if (log) {
-          const T lse = softmax_lse(mx, total);
-          for (int64_t k = 0; k < n; ++k) q[k * inner] = log_softmax_value(p[k * inner], lse);
-        } else {
-          const double inv = 1.0 / total;
-          for (int64_t k = 0; k < n; ++k) q[k * inner] = softmax_value(p[k * inner], mx, inv);
-        }
+        const int64_t base = (j / inner) * n * inner + j % inner;
+        softmax_strided_row(xp + base, yp + base, n, inner, log);
       }
     });
   });
@@ -47,20 +35,7 @@ void softmax_backward(const Tensor& y, const Tensor& gy, int64_t outer, int64_t 
     parallel_for(outer * inner, n * 4, [&](int64_t j0, int64_t j1) {
       for (int64_t j = j0; j < j1; ++j) {
         const int64_t base = (j / inner) * n * inner + j % inner;
-        double s = 0.0;
-        if (log) {  // gx = gy - softmax * sum(gy)
-          for (int64_t k = 0; k < n; ++k) s += gp[base + k * inner];
-          for (int64_t k = 0; k < n; ++k) {
-            const int64_t at = base + k * inner;
-            xp[at] = log_softmax_grad(gp[at], yp[at], s);
-          }
-        } else {  // gx = y * (gy - sum(gy * y))
-          for (int64_t k = 0; k < n; ++k) s += softmax_grad_term(gp[base + k * inner], yp[base + k * inner]);
-          for (int64_t k = 0; k < n; ++k) {
-            const int64_t at = base + k * inner;
-            xp[at] = softmax_grad(gp[at], yp[at], s);
-          }
-        }
+        softmax_backward_strided_row(yp + base, gp + base, xp + base, n, inner, log);
       }
     });
   });

@@ -193,6 +193,72 @@ bool pick(const std::vector<Perf>& perf, int returned, WorkspaceOf&& workspace_o
   return false;
 }
 
+// The three directions' cuDNN queries, for find_algo: the result type, the heuristic query and
+// its size, the workspace of one algorithm, and the fallback when no heuristic result fits.
+struct ForwardAlgo {
+  using Perf = cudnnConvolutionFwdAlgoPerf_t;
+  static constexpr const char* kMaxCountCall = "cudnnGetConvolutionForwardAlgorithmMaxCount";
+  static constexpr const char* kQueryCall = "cudnnGetConvolutionForwardAlgorithm_v7";
+  static constexpr int kFallback = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;  // no workspace, every geometry
+  static cudnnStatus_t max_count(cudnnHandle_t h, int* n) { return cudnnGetConvolutionForwardAlgorithmMaxCount(h, n); }
+  static cudnnStatus_t query(cudnnHandle_t h, const ConvDescriptors& d, int n, int* returned, Perf* perf) {
+    return cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, n, returned, perf);
+  }
+  static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, int algo, size_t* bytes) {
+    return cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv, d.y,
+                                                   static_cast<cudnnConvolutionFwdAlgo_t>(algo), bytes);
+  }
+};
+
+struct BackwardDataAlgo {
+  using Perf = cudnnConvolutionBwdDataAlgoPerf_t;
+  static constexpr const char* kMaxCountCall = "cudnnGetConvolutionBackwardDataAlgorithmMaxCount";
+  static constexpr const char* kQueryCall = "cudnnGetConvolutionBackwardDataAlgorithm_v7";
+  static constexpr int kFallback = CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;  // deterministic
+  static cudnnStatus_t max_count(cudnnHandle_t h, int* n) {
+    return cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, n);
+  }
+  static cudnnStatus_t query(cudnnHandle_t h, const ConvDescriptors& d, int n, int* returned, Perf* perf) {
+    return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, n, returned, perf);
+  }
+  static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, int algo, size_t* bytes) {
+    return cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w, d.y, d.conv, d.x,
+                                                        static_cast<cudnnConvolutionBwdDataAlgo_t>(algo), bytes);
+  }
+};
+
+struct BackwardFilterAlgo {
+  using Perf = cudnnConvolutionBwdFilterAlgoPerf_t;
+  static constexpr const char* kMaxCountCall = "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount";
+  static constexpr const char* kQueryCall = "cudnnGetConvolutionBackwardFilterAlgorithm_v7";
+  static constexpr int kFallback = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1;  // deterministic
+  static cudnnStatus_t max_count(cudnnHandle_t h, int* n) {
+    return cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, n);
+  }
+  static cudnnStatus_t query(cudnnHandle_t h, const ConvDescriptors& d, int n, int* returned, Perf* perf) {
+    return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, n, returned, perf);
+  }
+  static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, int algo, size_t* bytes) {
+    return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.x, d.y, d.conv, d.w,
+                                                          static_cast<cudnnConvolutionBwdFilterAlgo_t>(algo), bytes);
+  }
+};
+
+// cuDNN's heuristic ranking for one direction, the first acceptable entry (pick), else the
+// fallback if cuDNN can run it here; algo -1 when neither.
+template <class Algo>
+Choice find_algo(cudnnHandle_t h, const ConvDescriptors& d) {
+  int max_count = 0;
+  check_cudnn(Algo::max_count(h, &max_count), Algo::kMaxCountCall);
+  std::vector<typename Algo::Perf> perf(static_cast<size_t>(std::max(max_count, 1)));
+  int returned = 0;
+  check_cudnn(Algo::query(h, d, max_count, &returned, perf.data()), Algo::kQueryCall);
+  auto ws = [&](int algo, size_t& bytes) { return Algo::workspace(h, d, algo, &bytes) == CUDNN_STATUS_SUCCESS; };
+  Choice c{-1, 0};
+  if (!pick(perf, returned, ws, c) && ws(Algo::kFallback, c.workspace)) c.algo = Algo::kFallback;
+  return c;
+}
+
 // The cached choice for this convolution, made on first use.
 Choice choose(const Conv2dParams& p, DType dtype, Direction dir, int device, cudnnHandle_t h,
               const ConvDescriptors& d) {
@@ -204,56 +270,9 @@ Choice choose(const Conv2dParams& p, DType dtype, Direction dir, int device, cud
     const auto it = cache->find(key);
     if (it != cache->end()) return it->second;
   }
-  Choice c{-1, 0};
-  int returned = 0;
-  if (dir == Direction::kForward) {
-    int max_count = 0;
-    check_cudnn(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max_count),
-                "cudnnGetConvolutionForwardAlgorithmMaxCount");
-    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(max_count, 1)));
-    check_cudnn(cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, max_count, &returned, perf.data()),
-                "cudnnGetConvolutionForwardAlgorithm_v7");
-    auto ws = [&](int algo, size_t& bytes) {
-      return cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv, d.y,
-                                                     static_cast<cudnnConvolutionFwdAlgo_t>(algo),
-                                                     &bytes) == CUDNN_STATUS_SUCCESS;
-    };
-    // Fallback: implicit GEMM, which needs no workspace and runs every geometry.
-    if (!pick(perf, returned, ws, c) && ws(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, c.workspace))
-      c.algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
-  } else if (dir == Direction::kBackwardData) {
-    int max_count = 0;
-    check_cudnn(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max_count),
-                "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
-    std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(static_cast<size_t>(std::max(max_count, 1)));
-    check_cudnn(
-        cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, max_count, &returned, perf.data()),
-        "cudnnGetConvolutionBackwardDataAlgorithm_v7");
-    auto ws = [&](int algo, size_t& bytes) {
-      return cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w, d.y, d.conv, d.x,
-                                                          static_cast<cudnnConvolutionBwdDataAlgo_t>(algo),
-                                                          &bytes) == CUDNN_STATUS_SUCCESS;
-    };
-    // Fallback: ALGO_1, deterministic.
-    if (!pick(perf, returned, ws, c) && ws(CUDNN_CONVOLUTION_BWD_DATA_ALGO_1, c.workspace))
-      c.algo = CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
-  } else {
-    int max_count = 0;
-    check_cudnn(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max_count),
-                "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount");
-    std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(static_cast<size_t>(std::max(max_count, 1)));
-    check_cudnn(
-        cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, max_count, &returned, perf.data()),
-        "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
-    auto ws = [&](int algo, size_t& bytes) {
-      return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.x, d.y, d.conv, d.w,
-                                                            static_cast<cudnnConvolutionBwdFilterAlgo_t>(algo),
-                                                            &bytes) == CUDNN_STATUS_SUCCESS;
-    };
-    // Fallback: ALGO_1, deterministic.
-    if (!pick(perf, returned, ws, c) && ws(CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1, c.workspace))
-      c.algo = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1;
-  }
+  const Choice c = dir == Direction::kForward        ? find_algo<ForwardAlgo>(h, d)
+                   : dir == Direction::kBackwardData ? find_algo<BackwardDataAlgo>(h, d)
+                                                     : find_algo<BackwardFilterAlgo>(h, d);
   static const char* const kNames[] = {"forward", "backward data", "backward filter"};
   check<NotSupportedError>(c.algo >= 0, "conv2d on CUDA: cuDNN offers no deterministic FMA ",
                            kNames[static_cast<int>(dir)], " algorithm for input [", p.n, ", ", p.c, ", ", p.h, ", ",

@@ -6,7 +6,6 @@
 // order -- the order in which the CPU kernel scatters them -- so the result is deterministic and
 // equals the CPU's bit for bit (no atomics).
 #include <algorithm>
-#include <limits>
 
 #include "backend/backend.h"
 #include "backend/cuda/cuda_util.h"
@@ -39,10 +38,9 @@ __device__ kernels::PoolWindow window_of(const PoolGeom& g, int64_t oh, int64_t 
                               g.count_include_pad);
 }
 
-// total = N * C * P * Q outputs; neg_inf is -infinity in T (passed in: no host constexpr calls
-// in device code).
+// total = N * C * P * Q outputs.
 template <class T>
-__global__ void pool_forward_kernel(PoolGeom g, int64_t total, T neg_inf, const T* x, T* y, int64_t* idx) {
+__global__ void pool_forward_kernel(PoolGeom g, int64_t total, const T* x, T* y, int64_t* idx) {
   const int64_t pq = g.p * g.q, hw = g.h * g.w;
   for (int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; o < total;
        o += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -50,23 +48,9 @@ __global__ void pool_forward_kernel(PoolGeom g, int64_t total, T neg_inf, const 
     const T* xp = x + plane * hw;
     const kernels::PoolWindow win = window_of(g, oh, ow);
     if (g.max) {
-      T best = neg_inf;
-      int64_t best_i = win.h0 * g.w + win.w0;
-      for (int64_t ih = win.h0; ih < win.h1; ++ih)
-        for (int64_t iw = win.w0; iw < win.w1; ++iw) {
-          const T v = xp[ih * g.w + iw];
-          if (kernels::pool_max_better(v, best)) {
-            best = v;
-            best_i = ih * g.w + iw;
-          }
-        }
-      y[o] = best;
-      idx[o] = best_i;
+      y[o] = kernels::pool_window_max(xp, g.w, win, idx[o]);
     } else {
-      double acc = 0.0;  // as the CPU kernel: a double accumulator, row by row
-      for (int64_t ih = win.h0; ih < win.h1; ++ih)
-        for (int64_t iw = win.w0; iw < win.w1; ++iw) acc += static_cast<double>(xp[ih * g.w + iw]);
-      y[o] = static_cast<T>(win.count > 0 ? acc / static_cast<double>(win.count) : 0.0);
+      y[o] = kernels::pool_window_avg(xp, g.w, win);
     }
   }
 }
@@ -95,8 +79,7 @@ __global__ void pool_backward_kernel(PoolGeom g, int64_t total, const T* gy, con
         if (g.max) {
           if (idxp[o] == flat) acc += gyp[o];
         } else {
-          const kernels::PoolWindow win = window_of(g, oh, ow);
-          if (win.count > 0) acc += gyp[o] / static_cast<T>(win.count);
+          acc += kernels::pool_avg_grad(gyp[o], window_of(g, oh, ow));
         }
       }
     gx[i] = acc;
@@ -124,9 +107,7 @@ void pool2d(const Pool2dParams& p, const Tensor& x, const Tensor& y, const Tenso
   int64_t* idx = max ? static_cast<int64_t*>(indices.raw_data()) : nullptr;
   dispatch_floating(x.dtype(), "pool2d on CUDA", [&](auto tag) {
     using T = decltype(tag);
-    pool_forward_kernel<T><<<blocks_for(total), kThreads>>>(make_geom(p), total,
-                                                             -std::numeric_limits<T>::infinity(),
-                                                             static_cast<const T*>(x.raw_data()),
+    pool_forward_kernel<T><<<blocks_for(total), kThreads>>>(make_geom(p), total, static_cast<const T*>(x.raw_data()),
                                                              static_cast<T*>(y.raw_data()), idx);
     check_cuda(cudaGetLastError(), "pool2d kernel");
   });

@@ -14,6 +14,7 @@ namespace momenta::backend::cuda {
 namespace {
 
 using kernels::reduce_max_merge_takes;
+using kernels::reduce_max_strided_row;
 using kernels::reduce_max_takes;
 
 template <class T>
@@ -84,16 +85,8 @@ __global__ void max_columns_kernel(const T* x, int64_t outer, int64_t n, int64_t
   const int64_t cols = outer * inner;
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t j = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < cols; j += step) {
-    const T* p = x + (j / inner) * n * inner + j % inner;
-    T best = p[0];
     int64_t arg = 0;
-    for (int64_t k = 1; k < n; ++k) {
-      const T v = p[k * inner];
-      if (reduce_max_takes(v, best)) {
-        best = v;
-        arg = k;
-      }
-    }
+    const T best = reduce_max_strided_row(x + (j / inner) * n * inner + j % inner, n, inner, arg);
     if constexpr (kArg) {
       static_cast<int64_t*>(out)[j] = arg;
     } else {

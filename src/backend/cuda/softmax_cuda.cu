@@ -53,43 +53,20 @@ __global__ void softmax_columns_kernel(const T* x, int64_t outer, int64_t n, int
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t j = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < cols; j += step) {
     const int64_t base = (j / inner) * n * inner + j % inner;
-    const T* p = x + base;
-    T* q = y + base;
-    T mx = softmax_max_start<T>();
-    for (int64_t k = 0; k < n; ++k) mx = softmax_max(mx, p[k * inner]);
-    double total = 0.0;
-    for (int64_t k = 0; k < n; ++k) total += softmax_exp(p[k * inner], mx);
-    if (log) {
-      const T lse = softmax_lse(mx, total);
-      for (int64_t k = 0; k < n; ++k) q[k * inner] = log_softmax_value(p[k * inner], lse);
-    } else {
-      const double inv = 1.0 / total;
-      for (int64_t k = 0; k < n; ++k) q[k * inner] = softmax_value(p[k * inner], mx, inv);
-    }
+    softmax_strided_row(x + base, y + base, n, inner, log);
   }
 }
 
 // ---- softmax backward ----
-// The row sum: of gy for log-softmax, of gy * y for softmax.
-template <class T>
-__device__ double backward_term(const T* y, const T* gy, int64_t at, bool log) {
-  return log ? static_cast<double>(gy[at]) : softmax_grad_term(gy[at], y[at]);
-}
-
-template <class T>
-__device__ T backward_value(const T* y, const T* gy, int64_t at, bool log, double s) {
-  return log ? log_softmax_grad(gy[at], y[at], s) : softmax_grad(gy[at], y[at], s);
-}
-
 template <class T>
 __global__ void softmax_backward_rows_kernel(const T* y, const T* gy, int64_t rows, int64_t n, bool log, T* gx) {
   __shared__ double buf[kRowThreads];
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const int64_t base = r * n;
     double acc = 0.0;
-    for (int64_t k = threadIdx.x; k < n; k += kRowThreads) acc += backward_term(y, gy, base + k, log);
+    for (int64_t k = threadIdx.x; k < n; k += kRowThreads) acc += softmax_backward_term(gy[base + k], y[base + k], log);
     const double s = block_sum(acc, buf);
-    for (int64_t k = threadIdx.x; k < n; k += kRowThreads) gx[base + k] = backward_value(y, gy, base + k, log, s);
+    for (int64_t k = threadIdx.x; k < n; k += kRowThreads) gx[base + k] = softmax_backward_value(gy[base + k], y[base + k], s, log);
   }
 }
 
@@ -100,9 +77,7 @@ __global__ void softmax_backward_columns_kernel(const T* y, const T* gy, int64_t
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t j = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < cols; j += step) {
     const int64_t base = (j / inner) * n * inner + j % inner;
-    double s = 0.0;
-    for (int64_t k = 0; k < n; ++k) s += backward_term(y, gy, base + k * inner, log);
-    for (int64_t k = 0; k < n; ++k) gx[base + k * inner] = backward_value(y, gy, base + k * inner, log, s);
+    softmax_backward_strided_row(y + base, gy + base, gx + base, n, inner, log);
   }
 }
 
