@@ -100,9 +100,8 @@ models::ProcessSpec diffusion_process(const TrainArgs& a, const data::ImageDatas
 // that a run can be looked at without a spreadsheet.
 void write_loss_curves(const std::string& jsonl, const std::string& svg, const std::string& what) {
   auto cols = read_metrics_columns(jsonl, {"epoch", "train_loss", "test_loss", "avg_test_loss"}, svg);
-  std::vector<double>& epoch = cols[0];
+  const std::vector<double>& epoch = cols[0];  // 1-based in the records, as fid.svg draws it
   if (epoch.empty()) return;
-  for (double& e : epoch) e += 1;
   std::vector<io::PlotSeries> series{{"train (epoch mean)", epoch, cols[1], true, true},
                                      {"test", epoch, cols[2], true, true}};
   if (std::any_of(cols[3].begin(), cols[3].end(), [](double v) { return std::isfinite(v); }))
