@@ -154,6 +154,11 @@ void run_train(const TrainArgs& a) {
   check<ValueError>(a.fid.every == 0 || dsm,
                     "--fid-every measures samples of a score model: it needs --objective dsm and --model unet (or "
                     "--fid-every 0, the default, with --objective ", a.objective, ")");
+  {
+    const FidCurveOptions unset;
+    check<ValueError>(a.fid.every > 0 || (a.fid.n == unset.n && a.fid.steps == unset.steps && a.fid.net_path.empty()),
+                      "--fid-n, --fid-steps and --fid-net are only used with --fid-every (1 or more epochs)");
+  }
   optim::HyperParams avg_hp;
   if (!a.average.empty()) {
     const auto given = parse_key_values("--avg-hp", a.avg_hp);

@@ -108,6 +108,10 @@ TEST_F(TrainFidCli, RefusesFidOutsideScoreModelsAndTooManySamples) {
   EXPECT_NE(many.output.find("--fid-n must be at most 64"), std::string::npos) << many.output;
   EXPECT_FALSE(fs::exists(dir_ / "many" / "metrics.jsonl")) << "refused before training";
 
+  const CmdResult unused = train("unused", "--epochs 1");  // --fid-n, --fid-steps, --fid-net without --fid-every
+  EXPECT_EQ(unused.code, 1) << unused.output;
+  EXPECT_NE(unused.output.find("only used with --fid-every"), std::string::npos) << unused.output;
+
   const CmdResult range = train("range", "--epochs 1 --fid-every -1");
   EXPECT_EQ(range.code, 1) << range.output;
   EXPECT_NE(range.output.find("--fid-every"), std::string::npos) << range.output;
