@@ -12,6 +12,22 @@ diffusion::ScoreFn unet_score(UNet& net, const diffusion::NoiseProcess& process)
   return diffusion::score_from_network([n](const Tensor& x, const Tensor& t) { return n->forward(x, t); }, process);
 }
 
+Tensor draw_samples(UNet& net, const diffusion::NoiseProcess& process, int64_t n, const Shape& sample_shape,
+                    const diffusion::SamplerOptions& opts, const diffusion::SamplerCallbacks& callbacks) {
+  const bool was_training = net.is_training();
+  net.eval();
+  Tensor samples;
+  try {
+    samples =
+        diffusion::sample(unet_score(net, process), process, n, sample_shape, opts, callbacks).contiguous().to(kCPU);
+  } catch (...) {
+    net.train(was_training);
+    throw;
+  }
+  net.train(was_training);
+  return samples;
+}
+
 DsmObjective::DsmObjective(std::shared_ptr<const diffusion::NoiseProcess> process, diffusion::DsmOptions options)
     : process_(std::move(process)), options_(options) {
   check<ValueError>(process_ != nullptr, "denoising score matching needs a noise process");

@@ -10,6 +10,7 @@
 #include "models/unet.h"
 #include "momenta/diffusion/dsm_loss.h"
 #include "momenta/diffusion/noise_process.h"
+#include "momenta/diffusion/samplers.h"
 #include "momenta/diffusion/score.h"
 #include "momenta/train/objective.h"
 
@@ -17,6 +18,13 @@ namespace momenta::models {
 
 // score(x, t) = net(x, t) / std(t). `net` and `process` must outlive the function.
 diffusion::ScoreFn unet_score(UNet& net, const diffusion::NoiseProcess& process);
+
+// n samples of `net` under `process` ([n, sample shape...], contiguous, on the host, where the FID
+// classifier, PNG grids and files take them), drawn in eval mode; the net's mode is restored
+// afterwards, also when sampling throws. Used by momenta sample, momenta train --fid-every and the
+// belay-diffusion experiment.
+Tensor draw_samples(UNet& net, const diffusion::NoiseProcess& process, int64_t n, const Shape& sample_shape,
+                    const diffusion::SamplerOptions& opts, const diffusion::SamplerCallbacks& callbacks = {});
 
 // Denoising score matching of a UNet (diffusion/dsm_loss.h) on the batch's images, which should be
 // on the scale the samples are wanted on ([0, 1] for momenta's image datasets). The noise comes

@@ -1,9 +1,13 @@
 #include "tools/cli_common.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 #include "models/mlp.h"
 #include "models/resnet.h"
@@ -73,6 +77,29 @@ void make_output_dir(const std::string& dir, const char* flag) {
   if (!ec && std::filesystem::is_directory(dir, ec)) return;
   const std::string why = ec ? ec.message() : "not a directory";
   throw IOError(str_cat(flag, ": cannot create the output directory '", dir, "': ", why));
+}
+
+std::vector<std::vector<double>> read_metrics_columns(const std::string& jsonl, const std::vector<std::string>& keys,
+                                                      const std::string& figure) {
+  std::vector<std::vector<double>> cols(keys.size());
+  std::ifstream in(jsonl);
+  std::string line;
+  int64_t bad = 0;
+  while (std::getline(in, line)) {
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      for (size_t k = 0; k < keys.size(); ++k) {
+        const auto it = j.find(keys[k]);
+        cols[k].push_back(it != j.end() && it->is_number() ? it->get<double>() : std::nan(""));
+      }
+    } catch (const nlohmann::json::exception&) {
+      ++bad;  // thrown by parse(), before any column grew
+    }
+  }
+  if (bad > 0)
+    std::fprintf(stderr, "momenta: warning: %lld unreadable lines in %s left out of %s\n", static_cast<long long>(bad),
+                 jsonl.c_str(), figure.c_str());
+  return cols;
 }
 
 bool is_directory(const std::string& path) {

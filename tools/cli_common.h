@@ -84,6 +84,13 @@ Device parse_device_option(const std::string& text);
 // Whether `path` is an existing directory; false (never an exception) when it cannot be examined.
 bool is_directory(const std::string& path);
 
+// The numbers under `keys` in every record of a run's metrics.jsonl, one column per key in the
+// order of `keys` (NaN where a record lacks the key or holds no number there), for the figures
+// train draws from it. A line that is not JSON is left out with a warning naming `figure`: the
+// model is saved already, and a figure is not worth failing the run for.
+std::vector<std::vector<double>> read_metrics_columns(const std::string& jsonl, const std::vector<std::string>& keys,
+                                                      const std::string& figure);
+
 // Builds (but does not finalize) the model; ValueError for an unknown model name.
 std::shared_ptr<nn::Module> build_model(const ModelSpec& spec);
 

@@ -15,11 +15,12 @@
 #include "momenta/diffusion/samplers.h"
 #include "momenta/io/image_grid.h"
 #include "momenta/io/safetensors.h"
-#include "momenta/ops.h"
 #include "momenta/io/text_file.h"
+#include "momenta/ops.h"
 #include "momenta/random.h"
 #include "momenta/train/progress.h"
 #include "tools/cli_common.h"
+#include "tools/fid_cli.h"
 #include "tools/model_registry.h"
 #include "tools/option_ranges.h"
 
@@ -150,17 +151,8 @@ void run_sample(const SampleArgs& a) {
                       " but ", dopts.name, " images have shape ", fmt(fid_data.train->sample_shape()));
     check<ValueError>(a.n >= 2 && a.n <= fid_data.train->size(), "--fid needs --n in [2, ", fid_data.train->size(),
                       "] (the floor compares as many training images), got ", a.n);
-    const std::string net_path = a.fid_net.empty() ? models::fid_net_cache_path(dopts.name) : a.fid_net;
-    models::FidTraining ft;
-    ft.progress = !a.no_progress;
-    if (!fs::exists(net_path))
-      std::printf("training the FID classifier (ResNet-20, %lld epochs on %lld %s images) once; it is saved to %s\n",
-                  static_cast<long long>(ft.epochs), static_cast<long long>(ft.max_train_images), dopts.name.c_str(),
-                  net_path.c_str());
-    fid_net = models::load_or_train_fid_net(net_path, dopts.name, *fid_data.train, *fid_data.test,
-                                            fid_data.train->normalization(), ft);
-    std::printf("FID classifier %s: ResNet-20 on %s, test accuracy %.2f%%\n", net_path.c_str(), dopts.name.c_str(),
-                100.0 * fid_net.test_accuracy);
+    fid_net = obtain_fid_net(a.fid_net, dopts.name, *fid_data.train, *fid_data.test, fid_data.train->normalization(),
+                             !a.no_progress);
     fid_ref = models::make_fid_reference(fid_net, *fid_data.train, *fid_data.test, a.n, a.fid_reference, a.seed);
   }
 
@@ -183,8 +175,7 @@ void run_sample(const SampleArgs& a) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   // The grid, the file and the FID (its classifier runs on the CPU) take the samples on the host.
-  const Tensor samples =
-      diffusion::sample(models::unet_score(net, *process), *process, a.n, shape, so, cb).contiguous().to(kCPU);
+  const Tensor samples = models::draw_samples(net, *process, a.n, shape, so, cb);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bar.finish(str_cat("done in ", train::format_duration(seconds)));
 

@@ -6,14 +6,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "models/fid_features.h"
 #include "models/score_model.h"
+#include "models/unet.h"
 #include "momenta/autograd.h"
-#include "momenta/diffusion/ncsn.h"
 #include "momenta/data/dataset.h"
+#include "momenta/diffusion/ncsn.h"
+#include "momenta/io/metrics.h"
 #include "momenta/io/safetensors.h"
 #include "momenta/io/svg.h"
 #include "momenta/optim/averager.h"
@@ -25,6 +26,7 @@
 #include "momenta/train/run_dir.h"
 #include "momenta/train/trainer.h"
 #include "tools/cli_common.h"
+#include "tools/fid_cli.h"
 #include "tools/model_registry.h"
 #include "tools/option_ranges.h"
 
@@ -64,6 +66,7 @@ struct TrainArgs {
   std::string resume;
   bool no_progress = false;
   std::string device = "cpu";
+  FidCurveOptions fid;  // --fid-every, --fid-n, --fid-steps, --fid-net (seed: --seed)
 };
 
 // The noise process of --objective dsm. For ve without --sigma-max, NCSNv2's Technique 1: the
@@ -94,36 +97,30 @@ models::ProcessSpec diffusion_process(const TrainArgs& a, const data::ImageDatas
 }
 
 // curves.svg: the losses of every epoch in the run's metrics.jsonl (resumed runs included), so
-// that a run can be looked at without a spreadsheet. A record it cannot read is skipped with a
-// warning; the model is saved already, and a figure is not worth failing the run for.
+// that a run can be looked at without a spreadsheet.
 void write_loss_curves(const std::string& jsonl, const std::string& svg, const std::string& what) {
-  std::ifstream in(jsonl);
-  std::vector<double> epoch, train, test, avg;
-  std::string line;
-  int64_t bad = 0;
-  const auto number = [](const nlohmann::json& j, const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_number() ? it->get<double>() : std::nan("");
-  };
-  while (std::getline(in, line)) {
-    try {
-      const nlohmann::json j = nlohmann::json::parse(line);
-      epoch.push_back(number(j, "epoch") + 1);
-      train.push_back(number(j, "train_loss"));
-      test.push_back(number(j, "test_loss"));
-      avg.push_back(number(j, "avg_test_loss"));
-    } catch (const nlohmann::json::exception&) {
-      ++bad;
-    }
-  }
-  if (bad > 0) std::fprintf(stderr, "momenta: warning: %lld unreadable lines in %s left out of %s\n",
-                            static_cast<long long>(bad), jsonl.c_str(), svg.c_str());
+  auto cols = read_metrics_columns(jsonl, {"epoch", "train_loss", "test_loss", "avg_test_loss"}, svg);
+  const std::vector<double>& epoch = cols[0];  // 1-based in the records, as fid.svg draws it
   if (epoch.empty()) return;
-  std::vector<io::PlotSeries> series{{"train (epoch mean)", epoch, train, true, true},
-                                     {"test", epoch, test, true, true}};
-  if (std::any_of(avg.begin(), avg.end(), [](double v) { return std::isfinite(v); }))
-    series.push_back({"test, averaged weights", epoch, avg, true, true});
+  std::vector<io::PlotSeries> series{{"train (epoch mean)", epoch, cols[1], true, true},
+                                     {"test", epoch, cols[2], true, true}};
+  if (std::any_of(cols[3].begin(), cols[3].end(), [](double v) { return std::isfinite(v); }))
+    series.push_back({"test, averaged weights", epoch, cols[3], true, true});
   io::write_text_file(svg, io::render_line_plot({what + " loss over training", {"epoch"}, {"loss", true}, series}));
+}
+
+// A resumed run appends to metrics.csv under its existing header, which has a fid column exactly
+// when the run was started with --fid-every; a resume that would change that is refused before
+// any training (MetricsWriter would refuse it only at the first epoch's record).
+void check_fid_columns(const std::string& csv, bool fid) {
+  std::ifstream in(csv, std::ios::binary);
+  std::string header;
+  if (!in || !std::getline(in, header)) return;  // no metrics yet: nothing to continue
+  const auto cols = io::split_csv_line(header);
+  const bool had = std::find(cols.begin(), cols.end(), "fid") != cols.end();
+  check<ValueError>(had == fid, "--fid-every: the run being resumed was started ", had ? "with" : "without",
+                    " --fid-every (", csv, had ? " has" : " has no", " fid column); resume with ",
+                    had ? "--fid-every 1 or more" : "--fid-every 0", ", as the metrics files cannot change columns");
 }
 
 void run_train(const TrainArgs& a) {
@@ -154,6 +151,14 @@ void run_train(const TrainArgs& a) {
   const bool dsm = a.objective == "dsm";
   check<ValueError>(dsm == (a.spec.model == "unet"), dsm ? "--objective dsm trains a score network: add --model unet"
                                                          : "--model unet is a score network: add --objective dsm");
+  check<ValueError>(a.fid.every == 0 || dsm,
+                    "--fid-every measures samples of a score model: it needs --objective dsm and --model unet (or "
+                    "--fid-every 0, the default, with --objective ", a.objective, ")");
+  {
+    const FidCurveOptions unset;
+    check<ValueError>(a.fid.every > 0 || (a.fid.n == unset.n && a.fid.steps == unset.steps && a.fid.net_path.empty()),
+                      "--fid-n, --fid-steps and --fid-net are only used with --fid-every (1 or more epochs)");
+  }
   optim::HyperParams avg_hp;
   if (!a.average.empty()) {
     const auto given = parse_key_values("--avg-hp", a.avg_hp);
@@ -171,8 +176,10 @@ void run_train(const TrainArgs& a) {
   const train::RunDirLock run_lock(a.out);
   for (const auto& f : train::remove_stale_temp_files(a.out))
     std::printf("removed %s, left by a killed save\n", f.c_str());
+  if (!a.resume.empty()) check_fid_columns(a.out + "/metrics.csv", a.fid.every > 0);
   const LoadedData loaded = load_data(a.data, true);
   std::printf("loaded %s from %s\n", a.data.name.c_str(), loaded.dir.c_str());
+  const data::Normalization data_norm = loaded.train->normalization();  // the FID classifier's input scale
   if (dsm) {  // a score model learns the images on the [0, 1] scale it will sample on
     loaded.train->set_normalization({});
     loaded.test->set_normalization({});
@@ -223,13 +230,27 @@ void run_train(const TrainArgs& a) {
   to.averager = averager.get();
   to.avg_bn_batches = a.avg_bn_batches;
   std::optional<models::ProcessSpec> process;
+  std::unique_ptr<TrainingFid> fid;
+  train::Trainer* trainer_ptr = nullptr;  // for the FID hook, set once the Trainer exists
   if (dsm) {
     process = diffusion_process(a, train_set);
-    auto objective = std::make_shared<models::DsmObjective>(
-        std::shared_ptr<const diffusion::NoiseProcess>(process->make()),
-        process->dsm_options());
+    const std::shared_ptr<const diffusion::NoiseProcess> noise(process->make());
+    auto objective = std::make_shared<models::DsmObjective>(noise, process->dsm_options());
     std::printf("objective: denoising score matching, %s\n", objective->name().c_str());
     to.objective = objective;
+    if (a.fid.every > 0) {
+      FidCurveOptions fo = a.fid;
+      fo.seed = a.seed;
+      fo.progress = !a.no_progress;
+      const double t_end = process->t_min > 0 ? process->t_min : noise->default_t_min();
+      fid = std::make_unique<TrainingFid>(fo, a.data.name, train_set, test_set, data_norm, noise, t_end, device,
+                                          averager.get());
+      auto& net = dynamic_cast<models::UNet&>(*model);
+      to.epoch_metrics = [&fid, &trainer_ptr, &net, &train_set, epochs = a.epochs](const train::EpochResult& r,
+                                                                                   io::MetricsRecord& rec) {
+        fid->measure(*trainer_ptr, net, train_set, r, epochs, rec);
+      };
+    }
   } else {
     to.objective = std::make_shared<train::ClassificationObjective>(loss);
   }
@@ -239,6 +260,7 @@ void run_train(const TrainArgs& a) {
   to.checkpoint = a.out + "/checkpoint.safetensors";
   to.resume_from = a.resume;
   train::Trainer trainer(*model, *opt, to);
+  trainer_ptr = &trainer;
   const auto results = trainer.fit(train_set, &test_set);
   double seconds = 0;
   for (const auto& r : results) seconds += r.seconds;
@@ -275,6 +297,10 @@ void run_train(const TrainArgs& a) {
     }
   }
   write_loss_curves(to.metrics_jsonl, a.out + "/curves.svg", to.objective->name());
+  if (fid) {
+    fid->write_plot(to.metrics_jsonl, a.out + "/fid.svg");
+    std::printf("FID curve (%s): %s/fid.svg\n", fid->weights().c_str(), a.out.c_str());
+  }
   if (!results.empty() && results.back().test.has_accuracy) {
     std::printf("final test accuracy %.2f%% after %lld epochs (training time %.1f s); model saved to %s\n",
                 100.0 * results.back().test.accuracy, static_cast<long long>(a.epochs), seconds, path.c_str());
@@ -388,6 +414,26 @@ void add_train_command(CLI::App& app) {
                   "Continue from a checkpoint (OUT/checkpoint.safetensors is written after every epoch); pass the "
                   "same flags as the original run");
   cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
+  add_number(cmd, "--fid-every", args->fid.every,
+             "dsm: measure the FID (momenta classifier features: ResNet-20 features of a classifier momenta trains "
+             "once on the dataset, not Inception FID) every this many epochs and at the last, of --fid-n samples of "
+             "the averaged weights with --average, else of the model's; written as \"fid\" in each epoch's metrics "
+             "record (null when not measured) and drawn in OUT/fid.svg beside the floor and pure noise (0: off)",
+             {0, 1e6, false, "epochs"})
+      ->capture_default_str();
+  add_number(cmd, "--fid-n", args->fid.n,
+             "--fid-every: samples per FID, drawn with the same seed (--seed) at every epoch; also the training images "
+             "of the floor; at most the training set's size",
+             {2, 100000})
+      ->capture_default_str();
+  add_number(cmd, "--fid-steps", args->fid.steps,
+             "--fid-every: reverse-SDE Euler-Maruyama steps per sample (momenta sample --sampler em uses 500)",
+             {1, 1e6})
+      ->capture_default_str();
+  cmd->add_option("--fid-net", args->fid.net_path,
+                  "--fid-every: the FID classifier file, trained and saved there when missing (default: "
+                  "$XDG_CACHE_HOME/momenta or ~/.cache/momenta/fid-classifier-DATASET.safetensors, shared with "
+                  "momenta sample --fid)");
   cmd->callback([args] { run_train(*args); });
 }
 

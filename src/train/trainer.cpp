@@ -120,6 +120,8 @@ void Trainer::with_averaged_weights(const std::function<void()>& fn, const data:
   });
 }
 
+void Trainer::with_eval_weights(const std::function<void()>& fn) { with_weights(opt_.eval_weights(), false, fn); }
+
 data::LoaderOptions Trainer::train_loader_options() const {
   return {opts_.batch_size, true, false, opts_.seed, true, opt_.arena().device()};
 }
@@ -337,6 +339,8 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       std::printf("  (%.2f s)\n", r.seconds);
       std::fflush(stdout);
     }
+    io::MetricsRecord extra;
+    if (opts_.epoch_metrics) opts_.epoch_metrics(r, extra);
     if (!opts_.metrics_jsonl.empty() || !opts_.metrics_csv.empty()) {
       io::MetricsRecord rec{{"epoch", r.epoch}, {"step", step_}, {"train_loss", r.train_loss}};
       if (test_set != nullptr) {
@@ -359,6 +363,7 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
       for (const auto& d : opt_.diagnostics()) add(d.first, d.second);
       if (avg != nullptr)
         for (const auto& d : avg->diagnostics()) add(d.first, d.second);
+      for (auto& kv : extra) rec.push_back(std::move(kv));  // a key already there is refused by write()
       if (!metrics_) {
         // The CSV columns are those of the first record (NOTE [metrics columns]); a resumed run
         // appends to the same header because it produces the same keys.

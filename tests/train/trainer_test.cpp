@@ -198,3 +198,43 @@ TEST(TrainerMetrics, AScheduledLearningRateIsLoggedOnce) {
   EXPECT_NE(lines[1].find("\"lr\":0.2"), std::string::npos) << lines[1];
   EXPECT_EQ(lines[1].find("\"lr\"", lines[1].find("\"lr\"") + 1), std::string::npos) << lines[1];
 }
+
+// TrainerOptions::epoch_metrics: its fields join the epoch's record in both files, after the
+// trainer's own, and a CSV column exists for them from the first record on.
+TEST(TrainerMetrics, EpochMetricsHookAddsFieldsToTheEpochsRecord) {
+  manual_seed(1);
+  auto model = models::make_mlp({64, {8}, 3, nn::Activation::kReLU, 0.0});
+  model->finalize();
+  auto opt = optim::make_optimizer("sgd", model->arena(), std::map<std::string, std::string>{{"lr", "0.1"}});
+  const std::filesystem::path base =
+      std::filesystem::temp_directory_path() / ("momenta_epoch_metrics_" + std::to_string(::getpid()));
+  train::TrainerOptions o;
+  o.epochs = 2;
+  o.batch_size = 100;
+  o.progress = false;
+  o.print_epochs = false;
+  o.metrics_jsonl = base.string() + ".jsonl";
+  o.metrics_csv = base.string() + ".csv";
+  std::vector<int64_t> seen;
+  o.epoch_metrics = [&](const train::EpochResult& r, io::MetricsRecord& rec) {
+    seen.push_back(r.epoch);
+    rec.emplace_back("extra", r.epoch == 2 ? 7.5 : std::nan(""));
+  };
+  train::Trainer(*model, *opt, o).fit(toy_images(1, 100, 1), nullptr);
+  const auto lines = [](const std::string& p) {
+    std::ifstream in(p);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    std::filesystem::remove(p);
+    return out;
+  };
+  const auto jsonl = lines(o.metrics_jsonl), csv = lines(o.metrics_csv);
+  EXPECT_EQ(seen, (std::vector<int64_t>{1, 2}));
+  ASSERT_EQ(jsonl.size(), 2u);
+  EXPECT_NE(jsonl[0].find(",\"extra\":null}"), std::string::npos) << jsonl[0];
+  EXPECT_NE(jsonl[1].find(",\"extra\":7.5}"), std::string::npos) << jsonl[1];
+  ASSERT_EQ(csv.size(), 3u);
+  EXPECT_NE(csv[0].find(",extra"), std::string::npos) << csv[0];
+  EXPECT_EQ(csv[1].substr(csv[1].rfind(',') + 1), "nan") << csv[1];
+  EXPECT_EQ(csv[2].substr(csv[2].rfind(',') + 1), "7.5") << csv[2];
+}

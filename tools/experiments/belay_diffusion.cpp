@@ -178,13 +178,8 @@ RunResult train_run(const Setup& s, const Arm* arm, uint64_t seed, double lr, in
       so.steps = s.sc.sampler_steps;
       so.seed = 7919 + seed;  // the same prior and noise for every arm of a seed
       so.device = s.device;
-      trainer->with_averaged_weights([&] {
-        net.eval();
-        r.samples = diffusion::sample(models::unet_score(net, *s.process), *s.process, s.sc.fid_n, s.shape, so)
-                        .contiguous()
-                        .to(kCPU);  // the FID classifier runs on the CPU
-        net.train();
-      });
+      trainer->with_averaged_weights(
+          [&] { r.samples = models::draw_samples(net, *s.process, s.sc.fid_n, s.shape, so); });
       r.fid_step.push_back(static_cast<double>(done));
       r.fid.push_back(s.fid->fid(r.samples));
       r.fid_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

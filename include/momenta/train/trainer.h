@@ -91,6 +91,12 @@ struct TrainerOptions {
   // Called after each epoch's evaluation, before its checkpoint; may be empty. What it is given
   // stays measured when a later epoch diverges (fit() then throws).
   std::function<void(const EpochResult&)> on_epoch_end;
+  // Called after each epoch's evaluation, before its metrics record is written: the fields it
+  // appends go into that epoch's record (e.g. momenta train --fid-every: a FID of samples drawn
+  // at the epoch's weights). Give every epoch the same keys (NaN where nothing was measured), so
+  // that the CSV columns, fixed by the first record, hold them (NOTE [metrics columns]). Called
+  // whether or not metrics files are written; may be empty.
+  std::function<void(const EpochResult&, io::MetricsRecord&)> epoch_metrics;
 };
 
 class Trainer {
@@ -118,6 +124,9 @@ class Trainer {
   // training set and the epoch just finished; fn may, e.g., save model.state_dict().
   void with_averaged_weights(const std::function<void()>& fn, const data::Dataset* bn_data = nullptr,
                              int64_t bn_epoch = 0);
+  // Runs fn with the optimizer's eval_weights() in the model (the weights evaluate() measures and
+  // a saved model holds), then restores the model's weights bit-exactly (also when fn throws).
+  void with_eval_weights(const std::function<void()>& fn);
   int64_t global_step() const { return step_; }
 
  private:
