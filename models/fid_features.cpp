@@ -47,9 +47,28 @@ Tensor images01(const data::ImageDataset& ds, int64_t n) {
   return Tensor::from_vector(v).reshape({keep, s[0], s[1], s[2]});
 }
 
-std::string fid_net_cache_path(const std::string& dataset, const std::string& fallback_dir) {
+std::string fid_data_fingerprint(const data::ImageDataset& train, const data::ImageDataset& test) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a, 64 bits
+  const auto byte = [&h](uint8_t b) { h = (h ^ b) * 0x100000001b3ULL; };
+  const auto number = [&](int64_t v) {
+    for (int k = 0; k < 8; ++k) byte(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * k)));
+  };
+  for (const data::ImageDataset* ds : {&train, &test}) {
+    number(ds->size());
+    number(ds->num_classes());
+    for (int64_t d : ds->sample_shape()) number(d);
+    for (uint8_t b : ds->images()) byte(b);
+    for (int64_t l : ds->labels()) number(l);
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+std::string fid_net_cache_path(const std::string& dataset, const std::string& fingerprint,
+                               const std::string& fallback_dir) {
   namespace fs = std::filesystem;
-  const std::string file = "fid-classifier-" + dataset + ".safetensors";
+  const std::string file = "fid-classifier-" + dataset + "-" + fingerprint.substr(0, 12) + ".safetensors";
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return (fs::path(x) / "momenta" / file).string();
   if (const char* h = std::getenv("HOME"); h && *h) return (fs::path(h) / ".cache" / "momenta" / file).string();
   return (fs::path(fallback_dir) / file).string();
@@ -59,6 +78,7 @@ FidFeatureNet load_or_train_fid_net(const std::string& path, const std::string& 
                                     const data::ImageDataset& test, const data::Normalization& norm,
                                     const FidTraining& t) {
   const Shape shape = train.sample_shape();
+  const std::string fingerprint = fid_data_fingerprint(train, test);
   FidFeatureNet f;
   f.dataset = dataset;
   f.norm = norm;
@@ -82,6 +102,11 @@ FidFeatureNet load_or_train_fid_net(const std::string& path, const std::string& 
     expect("dataset", dataset);
     expect("in_shape", shape_text(shape));
     expect("num_classes", std::to_string(train.num_classes()));
+    const std::string trained_on = field("data_fingerprint");
+    check<FormatError>(trained_on == fingerprint, "'", path, "' is a classifier of other ", dataset,
+                       " images (metadata field 'data_fingerprint' is '", excerpt(trained_on), "', these images give '",
+                       fingerprint, "'): its features would not measure these; pass another file or delete it to ",
+                       "train a new classifier");
     f.net->load_state_dict(file.tensors);  // strict: names and shapes must match ResNet-20's
     try {
       f.test_accuracy = std::stod(field("test_accuracy"));
@@ -120,6 +145,7 @@ FidFeatureNet load_or_train_fid_net(const std::string& path, const std::string& 
                         {"dataset", dataset},
                         {"in_shape", shape_text(shape)},
                         {"num_classes", std::to_string(train.num_classes())},
+                        {"data_fingerprint", fingerprint},
                         {"test_accuracy", str_cat(f.test_accuracy)},
                         {"train_images", std::to_string(f.train_images)},
                         {"epochs", std::to_string(t.epochs)}});

@@ -4,7 +4,9 @@
 // ResNet-20 that momenta trains on the same dataset: trained once, saved with its test accuracy,
 // and reused. Numbers computed with it compare with each other (same classifier file, same sample
 // count), never with Inception FID. A file is reused only when it says it is such a classifier of
-// the same dataset and sample shape; anything else is refused with a message naming the field.
+// the same dataset and sample shape, trained on the same images (the data fingerprint: two image
+// folders, or two subsets of one dataset, are different data under one dataset name); anything
+// else is refused with a message naming the field.
 #pragma once
 
 #include <cstdint>
@@ -37,12 +39,21 @@ struct FidTraining {
 };
 
 // Loads `path` when it exists (FormatError when it is not a classifier of `dataset` with train's
-// sample shape); else trains one on `train`, measures it on `test`, and saves it to `path`.
+// sample shape, trained on these `train` and `test` images); else trains one on `train`, measures
+// it on `test`, and saves it to `path`.
 // `train` and `test` may have any normalisation; the classifier uses `norm`.
-// Where the FID classifier of `dataset` is kept between runs, so that `momenta sample --fid` and
-// the experiments train it once: $XDG_CACHE_HOME/momenta, else ~/.cache/momenta, else
-// `fallback_dir` (the working directory when empty); the file is fid-classifier-DATASET.safetensors.
-std::string fid_net_cache_path(const std::string& dataset, const std::string& fallback_dir = "");
+// 16 hex digits of a 64-bit FNV-1a hash of the images (their bytes, not a normalisation), labels,
+// sample shapes and class counts of `train` and `test`: what a classifier file was trained and
+// measured on.
+std::string fid_data_fingerprint(const data::ImageDataset& train, const data::ImageDataset& test);
+
+// Where the FID classifier of `dataset` with data `fingerprint` (fid_data_fingerprint) is kept
+// between runs, so that `momenta sample --fid`, `momenta train --fid-every` and the experiments
+// train it once: $XDG_CACHE_HOME/momenta, else ~/.cache/momenta, else `fallback_dir` (the working
+// directory when empty); the file is fid-classifier-DATASET-FP.safetensors, FP the fingerprint's
+// first 12 digits, so that different data never share a file.
+std::string fid_net_cache_path(const std::string& dataset, const std::string& fingerprint,
+                               const std::string& fallback_dir = "");
 
 FidFeatureNet load_or_train_fid_net(const std::string& path, const std::string& dataset, const data::ImageDataset& train,
                                     const data::ImageDataset& test, const data::Normalization& norm,

@@ -18,7 +18,8 @@ namespace momenta::cli {
 models::FidFeatureNet obtain_fid_net(const std::string& path, const std::string& dataset,
                                      const data::ImageDataset& train, const data::ImageDataset& test,
                                      const data::Normalization& norm, bool progress) {
-  const std::string net_path = path.empty() ? models::fid_net_cache_path(dataset) : path;
+  const std::string net_path =
+      path.empty() ? models::fid_net_cache_path(dataset, models::fid_data_fingerprint(train, test)) : path;
   models::FidTraining ft;
   ft.progress = progress;
   if (!std::filesystem::exists(net_path)) {

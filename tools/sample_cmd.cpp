@@ -260,7 +260,8 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--data-dir", args->data_dir, "--fid: the dataset's directory (default: the usual places)");
   cmd->add_option("--fid-net", args->fid_net,
                   "--fid: the classifier file, trained and saved there when missing (default: "
-                  "$XDG_CACHE_HOME/momenta or ~/.cache/momenta/fid-classifier-DATASET.safetensors)");
+                  "$XDG_CACHE_HOME/momenta or ~/.cache/momenta/fid-classifier-DATASET-FP.safetensors, FP a "
+                  "fingerprint of the images)");
   add_number(cmd, "--fid-reference", args->fid_reference, "--fid: test images to compare with (-1: all)",
              {-1, 1e7})
       ->capture_default_str();

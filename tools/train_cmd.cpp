@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "models/fid_features.h"
@@ -123,6 +124,33 @@ void check_fid_columns(const std::string& csv, bool fid) {
                     had ? "--fid-every 1 or more" : "--fid-every 0", ", as the metrics files cannot change columns");
 }
 
+// A FID curve compares like with like: OUT/fid_protocol.json keeps the sample count and sampler
+// steps of the run's FIDs (written by write_fid_protocol once the FID is set up), and a resume
+// that changes either is refused before any training (the seed is the run's --seed, which a
+// resume cannot change). A run started before the file existed gets it at its first resume.
+nlohmann::json fid_protocol(const FidCurveOptions& fid) { return {{"fid_n", fid.n}, {"fid_steps", fid.steps}}; }
+
+void write_fid_protocol(const std::string& out, const FidCurveOptions& fid) {
+  io::write_text_file(out + "/fid_protocol.json", fid_protocol(fid).dump() + "\n");
+}
+
+void check_fid_protocol(const std::string& out, const FidCurveOptions& fid) {
+  const std::string path = out + "/fid_protocol.json";
+  const nlohmann::json now = fid_protocol(fid);
+  if (std::filesystem::exists(path)) {
+    std::ifstream in(path, std::ios::binary);
+    const nlohmann::json was = nlohmann::json::parse(in, nullptr, false);
+    check<FormatError>(was.is_object() && was.contains("fid_n") && was["fid_n"].is_number_integer() &&
+                           was.contains("fid_steps") && was["fid_steps"].is_number_integer(),
+                       "'", path, "': expected a JSON object with integer fields fid_n and fid_steps");
+    for (const char* key : {"fid_n", "fid_steps"})
+      check<ValueError>(was[key] == now[key], "--", key == std::string("fid_n") ? "fid-n" : "fid-steps",
+                        ": the run being resumed measured its FID with ", was[key].get<int64_t>(), " (", path,
+                        "), this resume asks for ", now[key].get<int64_t>(),
+                        "; a curve mixing them would not compare like with like");
+  }
+}
+
 void run_train(const TrainArgs& a) {
   check_dataset_name(a.data.name);
   const auto hp_given = [&] {
@@ -177,6 +205,7 @@ void run_train(const TrainArgs& a) {
   for (const auto& f : train::remove_stale_temp_files(a.out))
     std::printf("removed %s, left by a killed save\n", f.c_str());
   if (!a.resume.empty()) check_fid_columns(a.out + "/metrics.csv", a.fid.every > 0);
+  if (a.fid.every > 0 && !a.resume.empty()) check_fid_protocol(a.out, a.fid);
   const LoadedData loaded = load_data(a.data, true);
   std::printf("loaded %s from %s\n", a.data.name.c_str(), loaded.dir.c_str());
   const data::Normalization data_norm = loaded.train->normalization();  // the FID classifier's input scale
@@ -245,6 +274,7 @@ void run_train(const TrainArgs& a) {
       const double t_end = process->t_min > 0 ? process->t_min : noise->default_t_min();
       fid = std::make_unique<TrainingFid>(fo, a.data.name, train_set, test_set, data_norm, noise, t_end, device,
                                           averager.get());
+      write_fid_protocol(a.out, a.fid);
       auto& net = dynamic_cast<models::UNet&>(*model);
       to.epoch_metrics = [&fid, &trainer_ptr, &net, &train_set, epochs = a.epochs](const train::EpochResult& r,
                                                                                    io::MetricsRecord& rec) {
@@ -432,8 +462,8 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--fid-net", args->fid.net_path,
                   "--fid-every: the FID classifier file, trained and saved there when missing (default: "
-                  "$XDG_CACHE_HOME/momenta or ~/.cache/momenta/fid-classifier-DATASET.safetensors, shared with "
-                  "momenta sample --fid)");
+                  "$XDG_CACHE_HOME/momenta or ~/.cache/momenta/fid-classifier-DATASET-FP.safetensors, FP "
+                  "a fingerprint of the images; shared with momenta sample --fid)");
   cmd->callback([args] { run_train(*args); });
 }
 

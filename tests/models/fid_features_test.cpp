@@ -96,6 +96,39 @@ TEST(FidFeatures, RefusesAFileOfAnotherDatasetOrShape) {
   fs::remove(path);
 }
 
+// Two image sets under one dataset name (two --data folders, say) must not share a classifier:
+// its features were fitted to other images, and a FID measured with it would be silently off.
+TEST(FidFeatures, RefusesAFileTrainedOnOtherImagesOfTheSameDataset) {
+  const fs::path path = temp_file("e.safetensors");
+  fs::remove(path);
+  const auto train = halves(1, 64), test = halves(2, 16), other = halves(5, 64);
+  models::load_or_train_fid_net(path.string(), "halves", train, test, {}, quick_training());
+  try {
+    models::load_or_train_fid_net(path.string(), "halves", other, test, {}, quick_training());
+    ADD_FAILURE() << "a classifier of other images was reused";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("classifier of other halves images"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("data_fingerprint"), std::string::npos) << e.what();
+  }
+  // Another test split is other data too; the same images under another normalisation are not.
+  EXPECT_THROW(models::load_or_train_fid_net(path.string(), "halves", train, other, {}, quick_training()), FormatError);
+  const data::ImageDataset renormed(train.images(), train.sample_shape(), train.labels(), 2, {{0.5}, {0.25}});
+  EXPECT_FALSE(models::load_or_train_fid_net(path.string(), "halves", renormed, test, {}, quick_training()).trained_now);
+  fs::remove(path);
+}
+
+TEST(FidFeatures, FingerprintNamesTheCacheFileAfterTheImages) {
+  const auto a = halves(1, 64), b = halves(5, 64), test = halves(2, 16);
+  const std::string fa = models::fid_data_fingerprint(a, test), fb = models::fid_data_fingerprint(b, test);
+  EXPECT_EQ(fa.size(), 16u);
+  EXPECT_EQ(fa, models::fid_data_fingerprint(halves(1, 64), halves(2, 16)));  // a function of the data alone
+  EXPECT_NE(fa, fb);
+  EXPECT_NE(fa, models::fid_data_fingerprint(test, a));  // which split is which matters
+  const std::string pa = models::fid_net_cache_path("halves", fa, "/tmp"), pb = models::fid_net_cache_path("halves", fb, "/tmp");
+  EXPECT_NE(pa, pb);
+  EXPECT_NE(pa.find("fid-classifier-halves-" + fa.substr(0, 12) + ".safetensors"), std::string::npos) << pa;
+}
+
 TEST(FidFeatures, ReferenceGivesTheFloorAndTheNoiseAtTheSampleCount) {
   const fs::path path = temp_file("d.safetensors");
   fs::remove(path);

@@ -88,6 +88,15 @@ TEST_F(TrainFidCli, RecordsTheFidOfEveryEpochAndContinuesItOnResume) {
   }
   EXPECT_EQ(other[1].at("fid"), rec[1].at("fid"));
 
+  // The run measured 8 samples a FID: a resume with another count is refused before training.
+  EXPECT_TRUE(fs::exists(dir_ / "run" / "fid_protocol.json"));
+  const CmdResult other_n =
+      train("run", "--epochs 3 --fid-every 1 --fid-n 9 --resume " + path("run/checkpoint.safetensors"));
+  EXPECT_EQ(other_n.code, 1) << other_n.output;
+  EXPECT_NE(other_n.output.find("--fid-n: the run being resumed measured its FID with 8"), std::string::npos)
+      << other_n.output;
+  EXPECT_EQ(records(dir_ / "run" / "metrics.jsonl").size(), 2u);
+
   // The run was started with --fid-every: resuming without it would change the CSV's columns.
   const CmdResult without =
       run_cli("train --model unet --objective dsm --data-dir " + (dir_ / "data").string() + " --epochs 2 --out " +

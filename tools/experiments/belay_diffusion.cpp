@@ -254,8 +254,10 @@ Outcome run_belay_diffusion(const Experiment& e, const Options& o) {
   }
 
   // ---- the FID reference ----
-  const std::string fid_path = sc.tiny_fid_net ? (fs::path(rep.dir()) / "fid-classifier-quick.safetensors").string()
-                                               : models::fid_net_cache_path(d.name, rep.dir());
+  const std::string fingerprint = models::fid_data_fingerprint(d.train, d.test);
+  const std::string fid_path =
+      sc.tiny_fid_net ? (fs::path(rep.dir()) / ("fid-classifier-quick-" + fingerprint.substr(0, 12) + ".safetensors")).string()
+                      : models::fid_net_cache_path(d.name, fingerprint, rep.dir());
   models::FidTraining ft;
   ft.progress = false;
   if (sc.tiny_fid_net) ft.epochs = 1, ft.max_train_images = 256, ft.batch_size = 64;
