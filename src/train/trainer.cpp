@@ -34,6 +34,8 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, TrainerOptions 
   if (!opts_.objective) opts_.objective = std::make_shared<ClassificationObjective>(Loss::kCrossEntropy);
   check<ValueError>(opts_.epochs >= 0, "epochs must be >= 0, got ", opts_.epochs);
   check<ValueError>(opts_.batch_size > 0, "batch size must be positive, got ", opts_.batch_size);
+  check<ValueError>(opts_.eval_every_steps >= 0, "eval_every_steps must be >= 0 (0: per epoch only), got ",
+                    opts_.eval_every_steps);
   check<ValueError>(opts_.avg_bn_batches >= -1, "avg_bn_batches must be -1 (all), 0 (off) or a number of batches, got ",
                     opts_.avg_bn_batches);
   check<ValueError>(opts_.averager == nullptr || &opts_.averager->arena() == &opt_.arena(),
@@ -264,6 +266,19 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
   const int64_t first_epoch = opts_.resume_from.empty() ? 0 : resume(loader.num_batches());
   const int64_t total_steps = opts_.epochs * loader.num_batches();
   optim::Averager* avg = opts_.averager;
+  // The test set at the eval weights, measured once per step count (TrainerOptions::on_eval).
+  int64_t measured_at = -1;
+  EvalResult measured;
+  const auto measure_test = [&]() -> const EvalResult& {
+    if (measured_at != step_) {
+      measured = evaluate(*test_set);
+      measured_at = step_;
+      if (opts_.on_eval) opts_.on_eval(step_, measured);
+    }
+    return measured;
+  };
+  const bool step_evals = test_set != nullptr && opts_.eval_every_steps > 0;
+  if (step_evals && first_epoch == 0) measure_test();
   for (int64_t epoch = first_epoch; epoch < opts_.epochs; ++epoch) {
     if (opts_.on_epoch_start) opts_.on_epoch_start(epoch, opt_);
     model_.train();
@@ -305,6 +320,7 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
                             optim::describe_non_finite(opt_.arena()), kept_checkpoint(epoch)));
       if (opts_.on_step) opts_.on_step(StepEvent{epoch, step_, lv});
       ++step_;
+      if (step_evals && step_ % opts_.eval_every_steps == 0) measure_test();
       ++batches;
       const int64_t b = batch.images.size(0);
       loss_sum += lv * static_cast<double>(b);
@@ -322,7 +338,7 @@ std::vector<EpochResult> Trainer::fit(const data::Dataset& train_set, const data
     bar.finish(status);
     const bool have_avg = avg != nullptr && avg->averaged().defined();
     if (test_set != nullptr) {
-      r.test = evaluate(*test_set);
+      r.test = measure_test();
       if (have_avg) r.avg_test = evaluate_averaged(*test_set, &train_set, epoch);
     }
     if (opts_.print_epochs) {

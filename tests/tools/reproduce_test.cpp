@@ -65,29 +65,24 @@ std::vector<std::string> experiment_names() {
   return names;
 }
 
-class ReproduceAllQuick : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    root_ = fs::temp_directory_path() / ("momenta_reproduce_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    result_ = run_cli("reproduce all --quick --out " + root_.string());
-  }
-  static void TearDownTestSuite() { fs::remove_all(root_); }
-  static fs::path root_;
-  static momenta::testing::CmdResult result_;
-};
-fs::path ReproduceAllQuick::root_;
-momenta::testing::CmdResult ReproduceAllQuick::result_;
-
-TEST_F(ReproduceAllQuick, EveryExperimentWritesAParsableReport) {
-  ASSERT_EQ(result_.code, 0) << result_.output;
+// One test, so that `reproduce all --quick` (the longest run in the suite) runs once: ctest
+// starts every test in its own process.
+TEST(ReproduceAllQuick, EveryExperimentWritesAParsableReport) {
+  const fs::path root = fs::temp_directory_path() / ("momenta_reproduce_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() { fs::remove_all(dir); }
+  } cleanup{root};
+  const auto result = run_cli("reproduce all --quick --out " + root.string());
+  ASSERT_EQ(result.code, 0) << result.output;
   const auto names = experiment_names();
   ASSERT_EQ(names.size(), 14u);  // 12 + adai-table, ecd-table
-  const std::string summary = slurp(root_ / "summary.md");
+  const std::string summary = slurp(root / "summary.md");
   for (const auto& name : names) {
     SCOPED_TRACE(name);
     EXPECT_NE(summary.find("[" + name + "](" + name + "/report.md)"), std::string::npos);
-    const fs::path dir = root_ / name;
+    const fs::path dir = root / name;
     const std::string report = slurp(dir / "report.md");
     ASSERT_FALSE(report.empty());
     EXPECT_NE(report.find("## The paper's claim"), std::string::npos);
@@ -115,15 +110,11 @@ TEST_F(ReproduceAllQuick, EveryExperimentWritesAParsableReport) {
     EXPECT_GE(csvs, 1);
     EXPECT_GE(svgs, 1);
   }
-}
-
-TEST_F(ReproduceAllQuick, ClosedFormChecksHoldEvenInQuickRuns) {
-  ASSERT_EQ(result_.code, 0) << result_.output;
   // This verdict depends only on exact closed forms, so it is the same at any run size
   // (superacc-quadratic's closed-form checks are in reproduce_superacc_test.cpp). It holds in
   // part: the lecture's "1/k" on its worst function (003, l.383) is 1/(2(k+1))
   // (tests/tools/reproduce_adaimom_test.cpp).
-  EXPECT_NE(slurp(root_ / "momentum-quadratic" / "report.md").find("**Verdict:** the claim held in part."), std::string::npos);
+  EXPECT_NE(slurp(root / "momentum-quadratic" / "report.md").find("**Verdict:** the claim held in part."), std::string::npos);
 }
 
 TEST(ReproduceCli, Errors) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "models/mlp.h"
 #include "momenta/autograd.h"
@@ -169,6 +170,57 @@ TEST(TrainerAveragedBatchNorm, RejectsABadBatchCount) {
   train::TrainerOptions o = quiet_options(train, r.avg.get());
   o.avg_bn_batches = -2;
   EXPECT_THROW({ train::Trainer t(*r.net, *r.opt, o); }, ValueError);
+}
+
+// TrainerOptions::eval_every_steps: the test set measured at step 0, every 3rd step and each
+// epoch's end (once per step count), each value the evaluation at the weights of that step, and
+// training (batches, dropout's random numbers, weights) the same as without it.
+TEST(TrainerStepEvaluation, MeasuresEveryNthStepWithoutChangingTraining) {
+  const data::ImageDataset train = toy_images(1, 128, 9), test = toy_images(2, 40, 9);  // 4 batches of 32
+  // The plain run measures the test set itself after every step, from on_step.
+  Rig plain = make_rig("");
+  const double at_start = [&] {
+    train::Trainer t(*plain.net, *plain.opt, quiet_options(train, nullptr));
+    return t.evaluate(test).loss;
+  }();
+  std::map<int64_t, double> by_hand;
+  train::TrainerOptions po = quiet_options(train, nullptr);
+  train::Trainer* tp_ptr = nullptr;
+  po.on_step = [&](const train::StepEvent& e) { by_hand[e.step + 1] = tp_ptr->evaluate(test).loss; };
+  train::Trainer tp(*plain.net, *plain.opt, po);
+  tp_ptr = &tp;
+  const auto rp = tp.fit(train, &test);
+  const uint64_t plain_offset = default_generator().offset();
+
+  Rig stepped = make_rig("");
+  train::TrainerOptions so = quiet_options(train, nullptr);
+  so.eval_every_steps = 3;
+  std::vector<std::pair<int64_t, double>> seen;
+  so.on_eval = [&](int64_t steps, const train::EvalResult& r) {
+    EXPECT_EQ(r.samples, 40);
+    EXPECT_TRUE(r.has_accuracy);
+    seen.emplace_back(steps, r.loss);
+  };
+  train::Trainer ts(*stepped.net, *stepped.opt, so);
+  const auto rs = ts.fit(train, &test);
+
+  ASSERT_EQ(seen.size(), 5u);
+  const int64_t expected_steps[] = {0, 3, 4, 6, 8};
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].first, expected_steps[i]);
+    EXPECT_EQ(seen[i].second, i == 0 ? at_start : by_hand.at(seen[i].first)) << "at step " << seen[i].first;
+  }
+  ASSERT_EQ(rp.size(), rs.size());
+  for (size_t i = 0; i < rp.size(); ++i) {
+    EXPECT_EQ(rp[i].train_loss, rs[i].train_loss) << "epoch " << i + 1;
+    EXPECT_EQ(rp[i].test.loss, rs[i].test.loss);
+  }
+  EXPECT_EQ(seen[2].second, rs[0].test.loss);  // the epoch's own evaluation is the one at step 4
+  EXPECT_EQ(model_state(*plain.net), model_state(*stepped.net));
+  EXPECT_EQ(default_generator().offset(), plain_offset);
+
+  so.eval_every_steps = -1;
+  EXPECT_THROW({ train::Trainer t(*stepped.net, *stepped.opt, so); }, ValueError);
 }
 
 // lr is a column of every metrics record; a run that also schedules it (--hp-schedule lr=...)

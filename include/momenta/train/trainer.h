@@ -88,6 +88,15 @@ struct TrainerOptions {
   std::function<void(int64_t epoch, optim::Optimizer&)> on_epoch_start;
   // Called after every step; may be empty.
   std::function<void(const StepEvent&)> on_step;
+  // When > 0 and fit() has a test set, the test set is also measured (as evaluate() does) before
+  // the first step of a run that does not resume and after every eval_every_steps-th global step,
+  // for curves finer than an epoch (e.g. the super-acceleration experiments). Evaluation changes
+  // nothing that training sees: the same batches, random numbers and weights follow.
+  int64_t eval_every_steps = 0;
+  // Called with the global step count and the result of every evaluation of the test set at the
+  // optimizer's eval_weights(): those of eval_every_steps and each epoch's own, once per step
+  // count (an epoch that ends where a step-level evaluation fell reuses it); may be empty.
+  std::function<void(int64_t steps, const EvalResult&)> on_eval;
   // Called after each epoch's evaluation, before its checkpoint; may be empty. What it is given
   // stays measured when a later epoch diverges (fit() then throws).
   std::function<void(const EpochResult&)> on_epoch_end;
