@@ -19,25 +19,36 @@ Loss parse_loss(const std::string& name) {
   throw ValueError(str_cat("unknown loss '", excerpt(name), "' (known: cross_entropy, quadratic)"));
 }
 
-Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels) {
-  if (loss == Loss::kCrossEntropy) return cross_entropy(output, labels);
-  check<ShapeError>(output.dim() == 2 && labels.dim() == 1 && labels.size(0) == output.size(0),
-                    "quadratic loss: expected output [B, C] and labels [B], got ", fmt(output.shape()), " and ",
-                    fmt(labels.shape()));
+Tensor one_hot_like(const Tensor& output, const Tensor& labels, const char* what) {
+  check<ShapeError>(output.dim() == 2 && labels.dim() == 1 && labels.size(0) == output.size(0), what,
+                    ": expected output [B, C] and labels [B], got ", fmt(output.shape()), " and ", fmt(labels.shape()));
   const int64_t b = output.size(0), c = output.size(1);
   Tensor onehot = Tensor::zeros({b, c}, output.dtype(), kCPU);
   const std::vector<int64_t> host_labels = labels.to_vector<int64_t>();  // the labels may be on a GPU
   const int64_t* y = host_labels.data();
-  dispatch_floating(output.dtype(), "quadratic loss", [&](auto tag) {
+  dispatch_floating(output.dtype(), what, [&](auto tag) {
     using T = decltype(tag);
     T* o = onehot.data<T>();
     for (int64_t i = 0; i < b; ++i) {
-      check<ValueError>(y[i] >= 0 && y[i] < c, "quadratic loss: label ", y[i], " outside [0, ", c, ")");
+      check<ValueError>(y[i] >= 0 && y[i] < c, what, ": label ", y[i], " outside [0, ", c, ")");
       o[i * c + y[i]] = T(1);
     }
   });
+  return onehot.to(output.device());
+}
+
+int64_t count_correct(const Tensor& output, const Tensor& labels) {
+  const auto pred = argmax(output, 1).to_vector<int64_t>();
+  const std::vector<int64_t> y = labels.to_vector<int64_t>();
+  int64_t right = 0;
+  for (size_t i = 0; i < pred.size() && i < y.size(); ++i) right += pred[i] == y[i];
+  return right;
+}
+
+Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels) {
+  if (loss == Loss::kCrossEntropy) return cross_entropy(output, labels);
   // mse_loss averages over B*C elements; the quadratic cost is 0.5*sum_c, averaged over B.
-  return mse_loss(output, onehot.to(output.device())) * (0.5 * static_cast<double>(c));
+  return mse_loss(output, one_hot_like(output, labels, "quadratic loss")) * (0.5 * static_cast<double>(output.size(1)));
 }
 
 std::string ClassificationObjective::name() const { return loss_ == Loss::kCrossEntropy ? "cross_entropy" : "quadratic"; }
@@ -51,10 +62,7 @@ EvalSums ClassificationObjective::evaluate(nn::Module& model, const data::Batch&
   s.samples = batch.labels.numel();
   Tensor out = model(batch.images);
   s.loss_sum = compute_loss(loss_, out, batch.labels).item() * static_cast<double>(s.samples);
-  const auto pred = argmax(out, 1).to_vector<int64_t>();
-  const std::vector<int64_t> host_labels = batch.labels.to_vector<int64_t>();
-  const int64_t* y = host_labels.data();
-  for (int64_t i = 0; i < s.samples; ++i) s.correct += pred[static_cast<size_t>(i)] == y[i];
+  s.correct = count_correct(out, batch.labels);
   return s;
 }
 

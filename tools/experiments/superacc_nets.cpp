@@ -195,19 +195,14 @@ class OneHotDistance final : public train::Objective {
     train::EvalSums s;
     s.samples = batch.labels.numel();
     s.loss_sum = distance(out, batch.labels).item() * static_cast<double>(s.samples);
-    const std::vector<int64_t> pred = argmax(out, 1).to_vector<int64_t>(), y = batch.labels.to_vector<int64_t>();
-    for (size_t i = 0; i < pred.size(); ++i) s.correct += pred[i] == y[i];
+    s.correct = train::count_correct(out, batch.labels);
     return s;
   }
   bool has_accuracy() const override { return true; }
 
  private:
   static Tensor distance(const Tensor& out, const Tensor& labels) {
-    const std::vector<int64_t> y = labels.to_vector<int64_t>();
-    const int64_t n = out.size(0), c = out.size(1);
-    std::vector<float> oh(static_cast<size_t>(n * c), 0.0f);
-    for (int64_t i = 0; i < n; ++i) oh[static_cast<size_t>(i * c + y[static_cast<size_t>(i)])] = 1.0f;
-    const Tensor d = out - Tensor::from_vector<float>(oh, {n, c}).to(out.device());
+    const Tensor d = out - train::one_hot_like(out, labels, "one-hot distance");
     return mean(sqrt(sum(d * d, {1})));
   }
 };

@@ -50,6 +50,12 @@ enum class Loss {
 Loss parse_loss(const std::string& name);
 // The batch loss of `output` [B, C] against int64 labels [B].
 Tensor compute_loss(Loss loss, const Tensor& output, const Tensor& labels);
+// The one-hot rows [B, C] of int64 labels [B] (on any device), in `output`'s dtype and on its
+// device, `output` being [B, C]; ShapeError / ValueError (naming `what`) for a bad shape or a label
+// outside [0, C).
+Tensor one_hot_like(const Tensor& output, const Tensor& labels, const char* what);
+// How many rows of `output` [B, C] have their largest entry at the label.
+int64_t count_correct(const Tensor& output, const Tensor& labels);
 
 class ClassificationObjective final : public Objective {
  public:
