@@ -1,5 +1,6 @@
 #include "momenta/data/dataset.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -91,6 +92,51 @@ float ImageDataset::black_value(int64_t channel) const {
   check<ValueError>(channel >= 0 && channel < channels, "ImageDataset::black_value: channel ", channel,
                     " is outside [0, ", channels, ")");
   return lut_[static_cast<size_t>(channel)][0];
+}
+
+void Dataset::get_targets(const int64_t* /*indices*/, int64_t /*n*/, float* /*targets_out*/) const {
+  throw ValueError("Dataset::get_targets: this dataset has no real-valued targets (target_numel() is 0)");
+}
+
+RegressionDataset::RegressionDataset(std::vector<float> inputs, const Shape& sample_shape, std::vector<float> targets,
+                                     int64_t target_numel)
+    : inputs_(std::move(inputs)), targets_(std::move(targets)), sample_shape_(sample_shape), target_numel_(target_numel) {
+  check<ValueError>(target_numel_ >= 1, "RegressionDataset: target_numel must be at least 1, got ", target_numel_);
+  check<ShapeError>(!sample_shape_.empty(), "RegressionDataset: the sample shape must have at least one dimension");
+  for (int64_t d : sample_shape_)
+    check<ShapeError>(d >= 1, "RegressionDataset: sample shape ", fmt(sample_shape_), " has an empty dimension");
+  const auto n_targets = static_cast<int64_t>(targets_.size());
+  check<ShapeError>(n_targets % target_numel_ == 0, "RegressionDataset: ", n_targets, " targets do not make rows of ",
+                    target_numel_);
+  size_ = n_targets / target_numel_;
+  const int64_t per_sample = shape_numel(sample_shape_);
+  check<ShapeError>(static_cast<int64_t>(inputs_.size()) == size_ * per_sample, "RegressionDataset: ", inputs_.size(),
+                    " input values do not make ", size_, " samples of shape ", fmt(sample_shape_), " (expected ",
+                    size_ * per_sample, ")");
+  for (size_t i = 0; i < inputs_.size(); ++i)
+    check<ValueError>(std::isfinite(inputs_[i]), "RegressionDataset: input value ", i, " (sample ",
+                      static_cast<int64_t>(i) / per_sample, ") is not finite: ", inputs_[i]);
+  for (size_t i = 0; i < targets_.size(); ++i)
+    check<ValueError>(std::isfinite(targets_[i]), "RegressionDataset: target ", i, " (sample ",
+                      static_cast<int64_t>(i) / target_numel_, ") is not finite: ", targets_[i]);
+}
+
+void RegressionDataset::get_batch(const int64_t* indices, int64_t n, float* inputs_out, int64_t* labels_out) const {
+  const int64_t per_sample = shape_numel(sample_shape_);
+  for (int64_t b = 0; b < n; ++b) {
+    const int64_t i = indices[b];
+    check<ValueError>(i >= 0 && i < size_, "RegressionDataset::get_batch: index ", i, " is outside [0, ", size_, ")");
+    std::copy_n(inputs_.data() + i * per_sample, per_sample, inputs_out + b * per_sample);
+    labels_out[b] = 0;
+  }
+}
+
+void RegressionDataset::get_targets(const int64_t* indices, int64_t n, float* targets_out) const {
+  for (int64_t b = 0; b < n; ++b) {
+    const int64_t i = indices[b];
+    check<ValueError>(i >= 0 && i < size_, "RegressionDataset::get_targets: index ", i, " is outside [0, ", size_, ")");
+    std::copy_n(targets_.data() + i * target_numel_, target_numel_, targets_out + b * target_numel_);
+  }
 }
 
 ImageDataset load_mnist_like(const std::string& dir, const std::string& name, bool train) {

@@ -16,7 +16,8 @@ constexpr int kPrefetchDepth = 2;
 
 // NOTE [batch staging]: for a CUDA device, batch i is gathered into pinned buffer
 // i % (kPrefetchDepth + 1) and its device tensors are allocated when it is scheduled; next()
-// queues the two asynchronous copies (images, labels) and returns at once. The stream orders the
+// queues the asynchronous copies (images, labels, and targets when the dataset has them) and
+// returns at once. The stream orders the
 // step's kernels after the copies. A buffer is written again only after its last copy ran
 // (PinnedStage::wait): when batch i is scheduled, batch i - 2 has just been handed out and
 // batch i - 1 is pending, so with three buffers the one batch i reuses is batch i - 3's, whose
@@ -84,8 +85,7 @@ bool DataLoader::next(Batch& out) {
   if (next_batch_ >= num_batches()) return false;
   if (!options_.prefetch) {
     Batch b = make_batch(next_batch_);
-    const Job job = job_for(b);
-    fill(job.index, job.images, job.labels);
+    fill(job_for(b));
     out = std::move(b);
     ++next_batch_;
     to_device(out);
@@ -110,16 +110,21 @@ void DataLoader::to_device(Batch& b) {
   backend::PinnedStage& stage = *stages_[static_cast<size_t>(b.index % kStages)];
   stage.copy_to(b.images, 0);
   stage.copy_to(b.labels, labels_offset_);
+  if (b.targets.defined()) stage.copy_to(b.targets, targets_offset_);
 }
 
 DataLoader::Job DataLoader::job_for(const Batch& b) {
-  if (!staged()) return Job{b.index, b.images.data<float>(), b.labels.data<int64_t>()};
+  if (!staged())
+    return Job{b.index, b.images.data<float>(), b.labels.data<int64_t>(),
+               b.targets.defined() ? b.targets.data<float>() : nullptr};
   if (stages_.empty()) {
     int64_t sample = 1;
     for (int64_t d : sample_shape_) sample *= d;
     const size_t image_bytes = static_cast<size_t>(options_.batch_size * sample) * sizeof(float);
     labels_offset_ = (image_bytes + alignof(int64_t) - 1) / alignof(int64_t) * alignof(int64_t);
-    const size_t bytes = labels_offset_ + static_cast<size_t>(options_.batch_size) * sizeof(int64_t);
+    targets_offset_ = labels_offset_ + static_cast<size_t>(options_.batch_size) * sizeof(int64_t);
+    const size_t bytes =
+        targets_offset_ + static_cast<size_t>(options_.batch_size * dataset_.target_numel()) * sizeof(float);
     std::vector<std::unique_ptr<backend::PinnedStage>> made;  // all or none, should one fail
     for (int k = 0; k < kStages; ++k) made.push_back(std::make_unique<backend::PinnedStage>(options_.device, bytes));
     stages_ = std::move(made);
@@ -127,7 +132,8 @@ DataLoader::Job DataLoader::job_for(const Batch& b) {
   backend::PinnedStage& stage = *stages_[static_cast<size_t>(b.index % kStages)];
   stage.wait();
   char* base = static_cast<char*>(stage.data());
-  return Job{b.index, reinterpret_cast<float*>(base), reinterpret_cast<int64_t*>(base + labels_offset_)};
+  return Job{b.index, reinterpret_cast<float*>(base), reinterpret_cast<int64_t*>(base + labels_offset_),
+             b.targets.defined() ? reinterpret_cast<float*>(base + targets_offset_) : nullptr};
 }
 
 Batch DataLoader::make_batch(int64_t index) const {
@@ -138,15 +144,18 @@ Batch DataLoader::make_batch(int64_t index) const {
   Batch b;
   b.images = Tensor::empty(image_shape, kFloat32, options_.device);  // on a CUDA device: filled by to_device
   b.labels = Tensor::empty(Shape{count}, kInt64, options_.device);
+  if (dataset_.target_numel() > 0)
+    b.targets = Tensor::empty(Shape{count, dataset_.target_numel()}, kFloat32, options_.device);
   b.index = index;
   return b;
 }
 
-void DataLoader::fill(int64_t index, float* images, int64_t* labels) {
-  const int64_t start = index * options_.batch_size;
+void DataLoader::fill(const Job& job) {
+  const int64_t start = job.index * options_.batch_size;
   const int64_t count = std::min(options_.batch_size, dataset_.size() - start);
-  gather_augmented(dataset_, augmentation_, options_.seed, epoch_, order_.data() + start, count, scratch_, images,
-                   labels);
+  gather_augmented(dataset_, augmentation_, options_.seed, epoch_, order_.data() + start, count, scratch_, job.images,
+                   job.labels);
+  if (job.targets != nullptr) dataset_.get_targets(order_.data() + start, count, job.targets);
 }
 
 void DataLoader::schedule_next() {
@@ -184,7 +193,7 @@ void DataLoader::worker_loop() {
       jobs_.pop_front();
     }
     try {
-      fill(job.index, job.images, job.labels);
+      fill(job);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
       error_ = std::current_exception();

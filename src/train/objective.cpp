@@ -66,4 +66,14 @@ EvalSums ClassificationObjective::evaluate(nn::Module& model, const data::Batch&
   return s;
 }
 
+Tensor MeanSquaredErrorObjective::loss(nn::Module& model, const data::Batch& batch, Generator& /*gen*/) const {
+  check<ValueError>(batch.targets.defined(), "mse objective: the batch has no targets (the dataset has labels only; "
+                                             "a regression dataset gives real-valued targets)");
+  const DType dt = model.arena().dtype();
+  const Tensor out = model(batch.images.to(dt));
+  check<ShapeError>(out.shape() == batch.targets.shape(), "mse objective: the model's output ", fmt(out.shape()),
+                    " is not shaped like the targets ", fmt(batch.targets.shape()));
+  return mse_loss(out, batch.targets.to(dt));
+}
+
 }  // namespace momenta::train

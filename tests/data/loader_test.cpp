@@ -191,6 +191,87 @@ TEST(ImageDataset, RejectsInconsistentInputs) {
   EXPECT_THROW(ds.get_batch(&bad, 1, out, &label), ValueError);
 }
 
+// Sample i of a regression set: features (i, 10 i, 100 i), targets (-i, 0.5 i).
+RegressionDataset regression_set(int64_t n) {
+  std::vector<float> x, y;
+  for (int64_t i = 0; i < n; ++i) {
+    for (float f : {1.0f, 10.0f, 100.0f}) x.push_back(f * static_cast<float>(i));
+    y.push_back(-static_cast<float>(i));
+    y.push_back(0.5f * static_cast<float>(i));
+  }
+  return RegressionDataset(std::move(x), Shape{3}, std::move(y), 2);
+}
+
+TEST(RegressionDataset, BatchesCarryEachSamplesTargetsInTheSampleOrder) {
+  const RegressionDataset ds = regression_set(11);
+  EXPECT_EQ(ds.size(), 11);
+  EXPECT_EQ(ds.num_classes(), 0);
+  EXPECT_EQ(ds.target_numel(), 2);
+  for (bool prefetch : {true, false}) {
+    SCOPED_TRACE(prefetch ? "prefetch" : "no prefetch");
+    DataLoader loader(ds, {.batch_size = 4, .shuffle = true, .seed = 5, .prefetch = prefetch});
+    for (int64_t epoch : {0, 1}) {
+      loader.start_epoch(epoch);
+      Batch b;
+      int64_t seen = 0;
+      while (loader.next(b)) {
+        const int64_t rows = b.images.size(0);
+        ASSERT_EQ(b.images.shape(), (Shape{rows, 3}));
+        ASSERT_TRUE(b.targets.defined());
+        ASSERT_EQ(b.targets.shape(), (Shape{rows, 2}));
+        EXPECT_EQ(b.targets.dtype(), kFloat32);
+        for (int64_t r = 0; r < rows; ++r) {
+          const float i = b.images.data<float>()[r * 3];  // which sample this row is
+          EXPECT_EQ(b.images.data<float>()[r * 3 + 2], 100.0f * i);
+          EXPECT_EQ(b.targets.data<float>()[r * 2], -i);
+          EXPECT_EQ(b.targets.data<float>()[r * 2 + 1], 0.5f * i);
+          EXPECT_EQ(b.labels.data<int64_t>()[r], 0);
+          EXPECT_EQ(static_cast<int64_t>(i), loader.order()[static_cast<size_t>(b.index * 4 + r)]);
+        }
+        seen += rows;
+      }
+      EXPECT_EQ(seen, 11);
+    }
+  }
+  // A dataset of labels only gives no targets, and refuses to be asked for them.
+  const IndexDataset labelled(6);
+  DataLoader plain(labelled, {.batch_size = 4});
+  plain.start_epoch(0);
+  Batch b;
+  ASSERT_TRUE(plain.next(b));
+  EXPECT_FALSE(b.targets.defined());
+  const int64_t idx = 0;
+  float t;
+  EXPECT_THROW(labelled.get_targets(&idx, 1, &t), ValueError);
+}
+
+TEST(RegressionDataset, RejectsInconsistentInputs) {
+  EXPECT_THROW(RegressionDataset({1, 2, 3}, Shape{2}, {1, 2}, 1), ShapeError);      // 3 values for 2 samples of 2
+  EXPECT_THROW(RegressionDataset({1, 2, 3, 4}, Shape{2}, {1, 2, 3}, 2), ShapeError);  // 3 targets, rows of 2
+  EXPECT_THROW(RegressionDataset({1, 2}, Shape{2, 0}, {1}, 1), ShapeError);
+  EXPECT_THROW(RegressionDataset({1, 2}, Shape{}, {1, 2}, 1), ShapeError);
+  EXPECT_THROW(RegressionDataset({1, 2}, Shape{2}, {1}, 0), ValueError);
+  try {
+    RegressionDataset({1, 2, 3, NAN}, Shape{2}, {1, 2}, 1);
+    FAIL() << "a NaN input was accepted";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("input value 3 (sample 1) is not finite"), std::string::npos) << e.what();
+  }
+  try {
+    RegressionDataset({1, 2, 3, 4}, Shape{2}, {1, INFINITY}, 1);
+    FAIL() << "an infinite target was accepted";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("target 1 (sample 1) is not finite"), std::string::npos) << e.what();
+  }
+  const RegressionDataset ds = regression_set(3);
+  float x[3], y[2];
+  int64_t label;
+  for (int64_t bad : {-1, 3}) {
+    EXPECT_THROW(ds.get_batch(&bad, 1, x, &label), ValueError);
+    EXPECT_THROW(ds.get_targets(&bad, 1, y), ValueError);
+  }
+}
+
 TEST(DataLoader, PrefetchGivesIdenticalBatches) {
   std::mt19937 gen(3);
   const int64_t n = 103;

@@ -16,7 +16,8 @@
 namespace momenta::data {
 namespace {
 
-// Sample i: a [1, 3, 5] image whose element j is i * 100 + j, labelled i.
+// Sample i: a [1, 3, 5] image whose element j is i * 100 + j, labelled i, with the two real-valued
+// targets -i and 0.5 - i (staged after the labels in the same pinned buffer).
 class CountingDataset : public Dataset {
  public:
   explicit CountingDataset(int64_t n) : n_(n) {}
@@ -27,6 +28,13 @@ class CountingDataset : public Dataset {
     for (int64_t b = 0; b < n; ++b) {
       for (int64_t j = 0; j < 15; ++j) images_out[b * 15 + j] = static_cast<float>(indices[b] * 100 + j);
       labels_out[b] = indices[b];
+    }
+  }
+  int64_t target_numel() const override { return 2; }
+  void get_targets(const int64_t* indices, int64_t n, float* targets_out) const override {
+    for (int64_t b = 0; b < n; ++b) {
+      targets_out[2 * b] = static_cast<float>(-indices[b]);
+      targets_out[2 * b + 1] = 0.5f - static_cast<float>(indices[b]);
     }
   }
 
@@ -71,6 +79,12 @@ void expect_same(const std::vector<Drawn>& drawn) {
               std::vector<float>(d.cpu.images.data<float>(), d.cpu.images.data<float>() + d.cpu.images.numel()));
     EXPECT_EQ(std::vector<int64_t>(labels.data<int64_t>(), labels.data<int64_t>() + labels.numel()),
               std::vector<int64_t>(d.cpu.labels.data<int64_t>(), d.cpu.labels.data<int64_t>() + d.cpu.labels.numel()));
+    ASSERT_TRUE(d.gpu.targets.defined());
+    ASSERT_EQ(d.gpu.targets.device(), gpu_test::kGpu);
+    ASSERT_EQ(d.gpu.targets.shape(), d.cpu.targets.shape());
+    const Tensor targets = gpu_test::to_host(d.gpu.targets);
+    EXPECT_EQ(std::vector<float>(targets.data<float>(), targets.data<float>() + targets.numel()),
+              std::vector<float>(d.cpu.targets.data<float>(), d.cpu.targets.data<float>() + d.cpu.targets.numel()));
   }
 }
 

@@ -71,17 +71,20 @@ TEST_F(ReproduceSuperaccNets, RegressionFollowsThePapersRecipe) {
   for (const char* cite : {"l.222", "l.214-216", "eta = 0.005", "every theta starts at 0.2", "y = sum_a (x_a / 50)^3"})
     EXPECT_NE(report.find(cite), std::string::npos) << cite;
   EXPECT_EQ(report.find("not retrieved"), std::string::npos);  // the claim's "paper's data recipe" is now true
-  // The data, drawn as the experiment draws it (seed 0 + 4), x ~ U(0, 1), y = sum_a (x_a / 50)^3 (l.222).
+  // The data, drawn as the experiment draws it (seed 0 + 4), x ~ U(0, 1), y = sum_a (x_a / 50)^3 (l.222),
+  // both kept as float32 (x rounded, then y computed in float64 from the rounded x and rounded).
   Regression p;
   std::mt19937_64 gen(4);
   std::uniform_real_distribution<double> unif(0.0, 1.0);
   p.x.resize(50000);
   p.y.assign(1000, 0.0);
-  for (int i = 0; i < 1000; ++i)
+  for (int i = 0; i < 1000; ++i) {
     for (int a = 0; a < 50; ++a) {
-      p.x[static_cast<size_t>(i * 50 + a)] = unif(gen);
+      p.x[static_cast<size_t>(i * 50 + a)] = static_cast<float>(unif(gen));
       p.y[static_cast<size_t>(i)] += std::pow(p.x[static_cast<size_t>(i * 50 + a)] / 50, 3);
     }
+    p.y[static_cast<size_t>(i)] = static_cast<float>(p.y[static_cast<size_t>(i)]);
+  }
   // Two steps of eq. 1 (plain gd) and eq. 4 (m = g m - eta grad(theta + sigma m), theta += m), g = 0.9.
   const double eta = 0.005, g = 0.9;
   std::map<double, std::vector<double>> expect;  // sigma (-1: gd) -> loss at steps 0, 1, 2

@@ -7,6 +7,7 @@
 
 #include "models/mlp.h"
 #include "momenta/ops.h"
+#include "momenta/nn/layers.h"
 #include "momenta/optim/registry.h"
 #include "momenta/train/objective.h"
 #include "momenta/train/trainer.h"
@@ -125,4 +126,71 @@ TEST(TrainerObjective, RandomObjectiveResumesBitExactly) {
   tc.fit(train, &test);
   EXPECT_NE(a->arena().params().to_vector<float>(), c->arena().params().to_vector<float>());
   fs::remove_all(dir);
+}
+
+// Least squares through the Trainer: y = 3 x1 - 2 x2 + 1, exactly representable, a float64
+// linear model. The first evaluation is the mean squared error computed by hand; full-batch
+// gradient descent then reaches the exact coefficients.
+TEST(TrainerObjective, MeanSquaredErrorFitsALinearModelInFloat64) {
+  std::vector<float> x, y;
+  for (int i = 0; i < 20; ++i) {
+    const float x1 = static_cast<float>(i % 5) * 0.25f, x2 = static_cast<float>(i / 5) * 0.5f - 1.0f;
+    x.push_back(x1);
+    x.push_back(x2);
+    y.push_back(3.0f * x1 - 2.0f * x2 + 1.0f);
+  }
+  const data::RegressionDataset ds(x, Shape{2}, y, 1);
+  Generator gen(3);
+  nn::Linear model(2, 1, true, gen);
+  model.finalize(kFloat64);
+  model.arena().params().copy_from_host(std::vector<double>{0.5, 0.25, -1.0}.data(), 3 * sizeof(double));
+  auto opt = optim::make_optimizer("sgd", model.arena(), {{"lr", "0.2"}});
+  train::TrainerOptions o = quiet(3000);
+  o.batch_size = 20;
+  o.objective = std::make_shared<train::MeanSquaredErrorObjective>();
+  EXPECT_EQ(o.objective->name(), "mse");
+  train::Trainer t(model, *opt, o);
+  double expect = 0.0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double r = 0.5 * x[2 * i] + 0.25 * x[2 * i + 1] - 1.0 - y[i];
+    expect += r * r / 20.0;
+  }
+  const train::EvalResult before = t.evaluate(ds);
+  EXPECT_NEAR(before.loss, expect, 1e-14 * expect);
+  EXPECT_FALSE(before.has_accuracy);
+  EXPECT_EQ(before.samples, 20);
+  t.fit(ds, &ds);
+  const std::vector<double> w = model.arena().params().to_vector<double>();  // weight (1, 2), then bias
+  EXPECT_NEAR(w[0], 3.0, 1e-9);
+  EXPECT_NEAR(w[1], -2.0, 1e-9);
+  EXPECT_NEAR(w[2], 1.0, 1e-9);
+  EXPECT_LT(t.evaluate(ds).loss, 1e-18);
+}
+
+TEST(TrainerObjective, MeanSquaredErrorRefusesLabelsAndMisshapenOutputs) {
+  const data::ImageDataset labelled = toy_images(1, 10);
+  auto model = autoencoder(7);
+  auto opt = optim::make_optimizer("sgd", model->arena(), {{"lr", "0.1"}});
+  train::TrainerOptions o = quiet(1);
+  o.objective = std::make_shared<train::MeanSquaredErrorObjective>();
+  train::Trainer t(*model, *opt, o);
+  try {
+    t.evaluate(labelled);
+    FAIL() << "a batch without targets was accepted";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("mse objective: the batch has no targets"), std::string::npos) << e.what();
+  }
+  // Two outputs against one target per sample.
+  const data::RegressionDataset ds(std::vector<float>(20, 0.5f), Shape{2}, std::vector<float>(10, 1.0f), 1);
+  Generator gen(1);
+  nn::Linear two(2, 2, true, gen);
+  two.finalize();
+  auto opt2 = optim::make_optimizer("sgd", two.arena(), {{"lr", "0.1"}});
+  train::Trainer t2(two, *opt2, o);
+  try {
+    t2.evaluate(ds);
+    FAIL() << "an output of another shape was accepted";
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not shaped like the targets"), std::string::npos) << e.what();
+  }
 }

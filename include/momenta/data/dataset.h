@@ -1,5 +1,6 @@
-// Datasets: indexable collections of (image, label) samples that gather a batch into caller
-// memory as float32 [n, C, H, W] images and int64 [n] labels.
+// Datasets: indexable collections of (input, label) samples that gather a batch into caller
+// memory as float32 [n, ...sample_shape] inputs (images [n, C, H, W] for image datasets) and
+// int64 [n] labels; a regression dataset also gathers float32 [n, T] real-valued targets.
 #pragma once
 
 #include <array>
@@ -32,9 +33,16 @@ class Dataset {
  public:
   virtual ~Dataset() = default;
   virtual int64_t size() const = 0;
-  // The shape of one sample, [C, H, W].
+  // The shape of one sample: [C, H, W] for images, [F] for a row of features.
   virtual Shape sample_shape() const = 0;
+  // 0 for a dataset without classes (regression: its labels are all 0).
   virtual int64_t num_classes() const = 0;
+  // Real-valued targets per sample (regression); 0 when the dataset has only labels.
+  virtual int64_t target_numel() const { return 0; }
+  // Writes the targets of samples indices[0..n) to targets_out (n * target_numel() floats,
+  // row-major); the same thread-safety and index checks as get_batch. The default throws
+  // ValueError: only a dataset with target_numel() > 0 has targets.
+  virtual void get_targets(const int64_t* indices, int64_t n, float* targets_out) const;
   // Writes samples indices[0..n) to images_out (n * sample_numel() floats, row-major) and
   // labels_out (n values). Must be safe to call from several threads at once: the DataLoader
   // calls it from its prefetch thread. Throws ValueError for an index outside [0, size()).
@@ -77,6 +85,30 @@ class ImageDataset : public Dataset {
   Normalization norm_;
   // One 256-entry table per channel: byte -> normalised float, so gathering is a lookup.
   std::vector<std::array<float, 256>> lut_;
+};
+
+// A regression dataset held in memory: float32 inputs [N, ...sample_shape] (e.g. [N, F] rows of
+// features) and float32 targets [N, T]. Labels are all 0 and there are no classes; the targets
+// reach the trainer in Batch::targets.
+class RegressionDataset : public Dataset {
+ public:
+  // Throws ShapeError when inputs.size() != N * numel(sample_shape) with N = targets.size() /
+  // target_numel, when targets.size() is not a multiple of target_numel, or for an empty
+  // dimension; ValueError for target_numel < 1 or a non-finite input or target (naming its index).
+  RegressionDataset(std::vector<float> inputs, const Shape& sample_shape, std::vector<float> targets,
+                    int64_t target_numel);
+
+  int64_t size() const override { return size_; }
+  Shape sample_shape() const override { return sample_shape_; }
+  int64_t num_classes() const override { return 0; }
+  int64_t target_numel() const override { return target_numel_; }
+  void get_batch(const int64_t* indices, int64_t n, float* inputs_out, int64_t* labels_out) const override;
+  void get_targets(const int64_t* indices, int64_t n, float* targets_out) const override;
+
+ private:
+  std::vector<float> inputs_, targets_;
+  Shape sample_shape_;
+  int64_t target_numel_ = 0, size_ = 0;
 };
 
 // Loads the train or test split of an MNIST-like dataset from `dir`, which holds

@@ -41,8 +41,9 @@ struct LoaderOptions {
 };
 
 struct Batch {
-  Tensor images;  // float32 [B, C, H, W] on LoaderOptions::device
-  Tensor labels;  // int64 [B]
+  Tensor images;   // float32 [B, ...sample shape] ([B, C, H, W] for images) on LoaderOptions::device
+  Tensor labels;   // int64 [B]
+  Tensor targets;  // float32 [B, T] when the dataset has targets (Dataset::target_numel() = T > 0), else undefined
   int64_t index = 0;  // position of the batch in its epoch
 };
 
@@ -80,6 +81,7 @@ class DataLoader {
     int64_t index;
     float* images;
     int64_t* labels;
+    float* targets;  // null without targets
   };
 
   bool staged() const { return options_.device.is_cuda(); }
@@ -87,7 +89,7 @@ class DataLoader {
   // Where batch `index` is gathered: its own CPU tensors, or (staged) its pinned buffer.
   Job job_for(const Batch& b);
   void to_device(Batch& b);
-  void fill(int64_t index, float* images, int64_t* labels);
+  void fill(const Job& job);
   void schedule_next();
   void stop_worker();
   void worker_loop();
@@ -105,9 +107,10 @@ class DataLoader {
   int64_t next_schedule_ = 0;   // the next batch to hand to the worker
   std::deque<Batch> pending_;   // scheduled batches, in order; consumer thread only
   // Staged delivery: kPrefetchDepth + 1 pinned buffers, batch i in buffer i % size; each holds
-  // a full batch of images, then its labels at labels_offset_. Consumer thread only.
+  // a full batch of images, then its labels at labels_offset_ and its targets (if any) at
+  // targets_offset_. Consumer thread only.
   std::vector<std::unique_ptr<backend::PinnedStage>> stages_;
-  size_t labels_offset_ = 0;
+  size_t labels_offset_ = 0, targets_offset_ = 0;
 
   std::thread worker_;
   std::mutex mutex_;

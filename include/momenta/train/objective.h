@@ -70,4 +70,15 @@ class ClassificationObjective final : public Objective {
   Loss loss_;
 };
 
+// Regression: the mean squared error of the model's output against the batch's real-valued
+// targets (Batch::targets, [B, T]), (1/(B T)) sum (output - target)^2. Inputs and targets are
+// cast to the dtype of the model's parameters first, so a float64 model trains on the float32
+// batches every dataset gives. ValueError for a batch without targets (a dataset whose
+// target_numel() is 0); ShapeError when the output is not shaped like the targets.
+class MeanSquaredErrorObjective final : public Objective {
+ public:
+  std::string name() const override { return "mse"; }
+  Tensor loss(nn::Module& model, const data::Batch& batch, Generator& gen) const override;
+};
+
 }  // namespace momenta::train
