@@ -14,7 +14,8 @@
 //   iteration is the whole run, after a 3-step warm-up run; ms per run.
 // - BM_train_share: the training step split into phases (counters in ms per step: fwd = loss
 //   forward, bwd = backward, opt = Adam step, zero_grad), then every convolution of the step
-//   replayed on its own, with the same shapes, layout (plain NCHW, as the U-Net runs) and
+//   replayed on its own, with the same shapes, layouts (those the U-Net runs: channel-blocked
+//   activations where models::UNet::lanes_for gives lanes, NCHW input and output) and
 //   algorithm: forward, then backward for input, weight and bias (conv_ms, conv_fwd_ms), and
 //   conv_share = conv_ms / step_ms, the part of a step that the convolution kernels take.
 // - BM_sample_share: one score evaluation of the sampler at batch 64 (eval_ms) against the forward
@@ -145,14 +146,19 @@ struct ConvReplay {
 
   ConvReplay(models::UNet& net, int64_t n, bool backward_) : sites(conv_sites(net)), backward(backward_) {
     Generator gen(2);
+    const int64_t lanes = net.lanes_for(Tensor::empty({1, 1, 1, 1}, kFloat32));
     for (const ConvSite& c : sites) {
+      const bool stem = c.conv == net.stem.get(), out = c.conv == net.out_conv.get();
       Tensor x = randn({n, c.conv->in_channels, c.hw, c.hw}, kFloat32, gen);
+      if (lanes > 0 && !stem) x = to_blocked(x, lanes);  // not recorded: x is a leaf
       // The stem's input is the noisy batch, which needs no gradient: no backward-data there.
-      xs.push_back(backward && c.conv != net.stem.get() ? x.set_requires_grad(true) : x);
+      xs.push_back(backward && !stem ? x.set_requires_grad(true) : x);
+      out_blocks.push_back(lanes > 0 && !out ? lanes : 0);
       NoGradGuard ng;
-      gys.push_back(randn(c.conv->forward(x).shape(), kFloat32, gen));
+      gys.push_back(randn(c.conv->forward(x, out_blocks.back()).shape(), kFloat32, gen));
     }
   }
+  std::vector<int64_t> out_blocks;  // the output layout of each site, as the U-Net runs it
   // The replay's backward accumulates into the network's gradient arena: zero it, and the
   // inputs' gradients, before the next step.
   void clear_grads(optim::Optimizer& opt) {
@@ -167,7 +173,7 @@ struct ConvReplay {
     std::vector<Tensor> outs;
     {
       std::unique_ptr<NoGradGuard> ng = backward ? nullptr : std::make_unique<NoGradGuard>();
-      for (size_t i = 0; i < sites.size(); ++i) outs.push_back(sites[i].conv->forward(xs[i]));
+      for (size_t i = 0; i < sites.size(); ++i) outs.push_back(sites[i].conv->forward(xs[i], out_blocks[i]));
     }
     const auto t1 = Clock::now();
     if (backward)

@@ -67,11 +67,13 @@ UNetResBlock::UNetResBlock(int64_t cin, int64_t cout, int64_t time_dim, int64_t 
   if (cin != cout) skip = register_module("skip", std::make_shared<nn::Conv2d>(cin, cout, 1, 1, 0, true, 1, 1, gen));
 }
 
-Tensor UNetResBlock::forward(const Tensor& x, const Tensor& e) {
-  Tensor h = conv1->forward(silu(norm1->forward(x)));
-  const Tensor te = time->forward(e);  // [N, cout]
-  h = add(h, te.reshape({te.shape()[0], te.shape()[1], 1, 1}));
-  h = conv2->forward(silu(norm2->forward(h)));
+Tensor UNetResBlock::forward(const Tensor& x, const Tensor& e, int64_t lanes) {
+  // Blocked in, blocked out: every convolution here keeps its input's layout.
+  Tensor h = conv1->forward(silu(norm1->forward(x, lanes)));
+  const Tensor te = time->forward(e);  // [N, cout], per channel: [N, cout / L, 1, 1, L] when blocked
+  const int64_t n = te.shape()[0], c = te.shape()[1];
+  h = add(h, lanes > 0 ? te.reshape({n, c / lanes, 1, 1, lanes}) : te.reshape({n, c, 1, 1}));
+  h = conv2->forward(silu(norm2->forward(h, lanes)));
   return add(h, skip ? skip->forward(x) : x);
 }
 
@@ -124,21 +126,30 @@ Tensor UNet::forward(const Tensor& x, const Tensor& t) {
                     " levels): H and W must be multiples of ", f);
   check<ShapeError>(t.dim() == 1 && t.shape()[0] == x.shape()[0], "UNet: t must be [N] = [", x.shape()[0],
                     "], got ", fmt(t.shape()));
+  const int64_t lanes = lanes_for(x);
   const Tensor e = time->forward(t);
-  Tensor h = stem->forward(x);
+  Tensor h = stem->forward(x, lanes);  // NCHW in; blocked from here on when lanes > 0
   std::vector<Tensor> skips;
   for (size_t l = 0; l < encoder.size(); ++l) {
-    for (auto& block : encoder[l]) h = block->forward(h, e);
+    for (auto& block : encoder[l]) h = block->forward(h, e, lanes);
     skips.push_back(h);
     if (down[l]) h = down[l]->forward(h);
   }
-  h = mid->forward(h, e);
+  h = mid->forward(h, e, lanes);
   for (size_t l = decoder.size(); l-- > 0;) {
-    h = cat({h, skips[l]}, 1);
-    for (auto& block : decoder[l]) h = block->forward(h, e);
-    if (up[l]) h = up[l]->forward(upsample2x(h, UpsampleMode::kNearest));
+    h = cat({h, skips[l]}, 1);  // whole channel blocks when blocked
+    for (auto& block : decoder[l]) h = block->forward(h, e, lanes);
+    if (up[l]) h = up[l]->forward(upsample2x(h, UpsampleMode::kNearest, lanes));
   }
-  return out_conv->forward(silu(out_norm->forward(h)));
+  return out_conv->forward(silu(out_norm->forward(h, lanes)), 0);  // NCHW out
+}
+
+int64_t UNet::lanes_for(const Tensor& x) const {
+  const int64_t lanes = blocked ? preferred_channel_block(x.device(), x.dtype()) : 0;
+  if (lanes == 0) return 0;
+  for (int64_t w : cfg_.widths)
+    if (w % lanes != 0) return 0;
+  return lanes;
 }
 
 Tensor UNet::forward(const Tensor& x, const Tensor& t, const Tensor& divide_by) {

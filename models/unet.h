@@ -25,7 +25,12 @@
 // its own rule, so the scaling belongs to the noise process (src/diffusion), which calls
 // forward(x, t, divide_by) or divides itself.
 //
-// Layout: NCHW throughout (group norm needs it; see ops.h on blocked activations).
+// Layout: on a device whose convolutions prefer channel-blocked activations (oneDNN on the CPU,
+// float32) and when every width divides into its blocks, everything from the stem's output to the
+// output convolution's input runs blocked (ops.h: group norm, SiLU, the time embedding's
+// broadcast, cat of whole blocks, nearest upsampling and the convolutions all read it), so no
+// convolution reorders its activations; `blocked = false` keeps NCHW throughout (the same results
+// up to float rounding). The input and the output are NCHW either way.
 #pragma once
 
 #include <memory>
@@ -77,8 +82,9 @@ class UNetResBlock : public nn::Module {
  public:
   UNetResBlock(int64_t cin, int64_t cout, int64_t time_dim, int64_t groups, Generator& gen);
   using nn::Module::forward;
-  // x [N, cin, H, W], e [N, time_dim] -> [N, cout, H, W].
-  Tensor forward(const Tensor& x, const Tensor& e);
+  // x [N, cin, H, W], e [N, time_dim] -> [N, cout, H, W]; with lanes L > 0, x and the result are
+  // blocked, [N, cin / L, H, W, L] -> [N, cout / L, H, W, L].
+  Tensor forward(const Tensor& x, const Tensor& e, int64_t lanes = 0);
   std::string describe() const override;
   std::shared_ptr<nn::GroupNorm> norm1, norm2;
   std::shared_ptr<nn::Conv2d> conv1, conv2, skip;  // skip is null when cin == cout
@@ -106,6 +112,10 @@ class UNet : public nn::Module {
   std::shared_ptr<UNetResBlock> mid;
   std::shared_ptr<nn::GroupNorm> out_norm;
   std::shared_ptr<nn::Conv2d> out_conv;
+  // Run the activations channel-blocked where that is faster (Layout, above).
+  bool blocked = true;
+  // The lane count forward() uses for input x: 0 for NCHW.
+  int64_t lanes_for(const Tensor& x) const;
 
  private:
   UNetConfig cfg_;

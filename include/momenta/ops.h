@@ -84,9 +84,9 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t axis);
 // channel cb * L + l of the NCHW image, so elementwise ops between equal shapes, slicing of H
 // and W, and cat of whole blocks work on it unchanged. The ops that read one as an image say so
 // explicitly: conv2d (a 5-D input is blocked; Conv2dOptions::out_block), batch_norm
-// (BatchNormFusion::lanes) and global_avg_pool2d (`lanes`). Anything that mixes channels with
-// other axes (reshape, flatten, per-channel broadcasting of a [1, C, 1, 1] tensor, group_norm,
-// pooling) must see NCHW: from_blocked first. Parameters stay plain ([K, C, R, S], [C]). A model
+// (BatchNormFusion::lanes), group_norm, upsample2x and global_avg_pool2d (`lanes`). A
+// per-channel tensor [N, C] broadcasts over a blocked one as [N, C / L, 1, 1, L]. Anything else
+// that mixes channels with other axes (reshape, flatten, pooling) must see NCHW: from_blocked first. Parameters stay plain ([K, C, R, S], [C]). A model
 // opts in at its edges (ResNet: plain input, blocked from the stem to the global pool).
 // The lane count L at which oneDNN runs fastest on this device and dtype; 0 when blocking does
 // not help (float64, CUDA).
@@ -122,8 +122,9 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t p
 // Mean over H and W: [N, C, H, W] -> [N, C]; with lanes > 0, of a blocked [N, C / L, H, W, L].
 Tensor global_avg_pool2d(const Tensor& x, int64_t lanes = 0);
 // 2x upsampling of H and W. Bilinear follows PyTorch's align_corners=False (edges clamped).
+// `lanes` > 0 reads x as a blocked activation [N, C / L, H, W, L] and keeps that layout.
 enum class UpsampleMode { kNearest, kBilinear };
-Tensor upsample2x(const Tensor& x, UpsampleMode mode);
+Tensor upsample2x(const Tensor& x, UpsampleMode mode, int64_t lanes = 0);
 // Batch norm over the channel axis 1 of [N, C, ...]. Training normalises with the batch's
 // biased variance and, when running_mean/var are defined, updates them in place as
 // r = (1 - momentum) r + momentum * stat with the unbiased variance (PyTorch's convention).
@@ -141,8 +142,10 @@ struct BatchNormFusion {
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum, double eps, const BatchNormFusion& fuse);
 // Group norm (Wu & He 2018): [N, C, ...] normalised over each of `groups` channel groups and
-// the spatial axes; weight/bias [C] may be undefined.
-Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps = 1e-5);
+// the spatial axes; weight/bias [C] may be undefined. `lanes` > 0 reads x as a blocked activation
+// [N, C / L, H, W, L] (CPU only) and gives y in the same layout.
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps = 1e-5,
+                  int64_t lanes = 0);
 // Layer norm over the trailing axes whose sizes are `normalized_shape`; weight/bias of that
 // shape may be undefined.
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,

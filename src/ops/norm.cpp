@@ -113,10 +113,12 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   return y;
 }
 
-Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps) {
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps, int64_t lanes) {
   check<ShapeError>(x.dim() >= 2 && is_floating(x.dtype()), "group_norm: input must be a floating [N, C, ...], got ",
                     fmt(x.shape()), " ", dtype_name(x.dtype()));
-  const int64_t n = x.shape()[0], c = x.shape()[1];
+  check<ShapeError>(lanes == 0 || (lanes > 0 && x.dim() == 5 && x.shape()[4] == lanes), "group_norm: a blocked input ",
+                    "with ", lanes, " lanes must be [N, C / ", lanes, ", H, W, ", lanes, "], got ", fmt(x.shape()));
+  const int64_t n = x.shape()[0], c = x.shape()[1] * std::max<int64_t>(lanes, 1);
   check<ValueError>(groups > 0 && c % groups == 0, "group_norm: ", c, " channels do not split into ", groups,
                     " groups");
   check_affine(weight, {c}, x, "group_norm", "weight");
@@ -126,7 +128,7 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
   const Tensor bd = bias.defined() ? bias.detach().contiguous() : Tensor();
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = Tensor::empty({n * groups}, x.dtype(), x.device()), rstd = Tensor::empty({n * groups}, x.dtype(), x.device());
-  backend::group_norm_forward(xc, groups, wd, bd, eps, y, mean, rstd);
+  backend::group_norm_forward(xc, lanes, groups, wd, bd, eps, y, mean, rstd);
   if (any_requires_grad({&x, &weight, &bias})) {
     const bool need_x = x.requires_grad(), need_w = weight.defined() && weight.requires_grad(),
                need_b = bias.defined() && bias.requires_grad();
@@ -134,7 +136,7 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
       Tensor gx = need_x ? Tensor::empty(xc.shape(), xc.dtype(), xc.device()) : Tensor();
       Tensor gw = need_w ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
       Tensor gb = need_b ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
-      backend::group_norm_backward(xc, g.contiguous(), groups, mean, rstd, wd, gx, gw, gb);
+      backend::group_norm_backward(xc, lanes, g.contiguous(), groups, mean, rstd, wd, gx, gw, gb);
       return std::vector<Tensor>{gx, gw, gb};
     });
   }

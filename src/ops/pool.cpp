@@ -77,11 +77,20 @@ Tensor global_avg_pool2d(const Tensor& x, int64_t lanes) {
   return mean(x, {2, 3}).reshape({x.shape()[0], x.shape()[1] * lanes});
 }
 
-Tensor upsample2x(const Tensor& x, UpsampleMode mode) {
-  check<ShapeError>(x.dim() == 4 && x.shape()[2] > 0 && x.shape()[3] > 0,
-                    "upsample2x: input must be a non-empty [N, C, H, W], got ", fmt(x.shape()));
+Tensor upsample2x(const Tensor& x, UpsampleMode mode, int64_t lanes) {
+  if (lanes == 0) {
+    check<ShapeError>(x.dim() == 4 && x.shape()[2] > 0 && x.shape()[3] > 0,
+                      "upsample2x: input must be a non-empty [N, C, H, W], got ", fmt(x.shape()));
+  } else {
+    check<ShapeError>(lanes > 0 && x.dim() == 5 && x.shape()[4] == lanes && x.shape()[2] > 0 && x.shape()[3] > 0,
+                      "upsample2x: a blocked input with ", lanes, " lanes must be a non-empty [N, C / ", lanes, ", H, W, ",
+                      lanes, "], got ", fmt(x.shape()));
+  }
+  // H and W are axes 2 and 3 in both layouts; a blocked input carries its lanes behind them.
   const int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
   if (mode == UpsampleMode::kNearest) {
+    if (lanes > 0)
+      return x.reshape({n, c, h, 1, w, 1, lanes}).expand({n, c, h, 2, w, 2, lanes}).reshape({n, c, 2 * h, 2 * w, lanes});
     return x.reshape({n, c, h, 1, w, 1}).expand({n, c, h, 2, w, 2}).reshape({n, c, 2 * h, 2 * w});
   }
   return linear2x(linear2x(x, 2), 3);

@@ -1,13 +1,15 @@
 // Channel-blocked activations [N, C / L, H, W, L] (ops.h): the conversions, conv2d with every
 // combination of input and output layout on both CPU paths, the fused batch norm (residual and
-// ReLU) in both layouts, the global pool, and blocks and ResNets run blocked against the same
-// network run plain. float64 gradient checks for everything differentiable.
+// ReLU) in both layouts, group norm, upsampling, the global pool, and blocks, ResNets and the
+// U-Net run blocked against the same network run plain. float64 gradient checks for everything
+// differentiable.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
 #include "models/resnet.h"
+#include "models/unet.h"
 #include "momenta/autograd.h"
 #include "momenta/nn/residual.h"
 #include "momenta/ops.h"
@@ -291,4 +293,81 @@ TEST(BlockedLayout, ResNetBlockedMatchesPlain) {
   plain->eval();
   NoGradGuard ng;
   expect_close(blocked->forward(x), plain->forward(x), 1e-4, "eval logits");
+}
+
+// Group norm of a blocked input equals the plain one, forward and backward, for groups that cover
+// part of a block, exactly one, and several (C = 16: 8 groups of 2 channels, 2 of 8, 1 of 16, at
+// lanes 1 to 16).
+TEST(BlockedLayout, GroupNormAgreesInEveryLaneCount) {
+  const Tensor x0 = rnd({3, 16, 3, 5}, kFloat64, 90, 2.0, 0.5), gy = rnd({3, 16, 3, 5}, kFloat64, 91);
+  const Tensor w0 = rnd({16}, kFloat64, 92), b0 = rnd({16}, kFloat64, 93);
+  for (int64_t groups : {8, 2, 1}) {
+    auto run = [&](int64_t lanes, std::vector<Tensor>& grads) {
+      Tensor x = leaf(x0), w = leaf(w0), b = leaf(b0);
+      Tensor y = group_norm(lanes > 0 ? to_blocked(x, lanes) : x, groups, w, b, 1e-5, lanes);
+      if (lanes > 0) y = from_blocked(y);
+      y.backward(gy);
+      grads = {x.grad(), w.grad(), b.grad()};
+      return y;
+    };
+    std::vector<Tensor> ref_grads;
+    const Tensor ref = run(0, ref_grads);
+    for (int64_t lanes : {1, 2, 4, 8, 16}) {
+      std::vector<Tensor> grads;
+      const std::string what = "groups " + std::to_string(groups) + " lanes " + std::to_string(lanes);
+      expect_close(run(lanes, grads), ref, 1e-12, what + " output");
+      const char* names[] = {"input grad", "weight grad", "bias grad"};
+      for (size_t i = 0; i < grads.size(); ++i) expect_close(grads[i], ref_grads[i], 1e-12, what + " " + names[i]);
+    }
+  }
+  // float32 at oneDNN's lane counts, against the plain kernel.
+  const Tensor x32 = x0.to(kFloat32);
+  for (int64_t lanes : {8, 16})
+    expect_close(from_blocked(group_norm(to_blocked(x32, lanes), 4, w0.to(kFloat32), b0.to(kFloat32), 1e-5, lanes)),
+                 group_norm(x32, 4, w0.to(kFloat32), b0.to(kFloat32)), 1e-5, "float32 lanes " + std::to_string(lanes));
+  EXPECT_THROW(group_norm(to_blocked(x0, 4), 4, Tensor(), Tensor(), 1e-5, 8), ShapeError);  // not 8 lanes
+  EXPECT_THROW(group_norm(to_blocked(x0, 4), 3, Tensor(), Tensor(), 1e-5, 4), ValueError);  // 16 channels, 3 groups
+}
+
+TEST(BlockedLayout, GroupNormAndUpsampleGradcheckFloat64) {
+  // Groups of 3 channels over blocks of 2 lanes: a group starts inside a block.
+  expect_grad([](const std::vector<Tensor>& t) { return group_norm(t[0], 2, t[1], t[2], 1e-5, 2); },
+              {leaf(rnd({2, 3, 2, 3, 2}, kFloat64, 94, 1.5)), leaf(rnd({6}, kFloat64, 95)), leaf(rnd({6}, kFloat64, 96))});
+  for (UpsampleMode mode : {UpsampleMode::kNearest, UpsampleMode::kBilinear})
+    expect_grad([mode](const std::vector<Tensor>& t) { return upsample2x(t[0], mode, 2); },
+                {leaf(rnd({2, 2, 3, 2, 2}, kFloat64, 97))});
+  // Upsampling a blocked tensor is upsampling its image.
+  const Tensor x = rnd({2, 8, 3, 4}, kFloat32, 98);
+  for (UpsampleMode mode : {UpsampleMode::kNearest, UpsampleMode::kBilinear})
+    expect_close(from_blocked(upsample2x(to_blocked(x, 4), mode, 4)), upsample2x(x, mode), 1e-6, "upsample");
+  EXPECT_THROW(upsample2x(to_blocked(x, 4), UpsampleMode::kNearest), ShapeError);  // 5-D, lanes not said
+  EXPECT_THROW(upsample2x(x, UpsampleMode::kNearest, 4), ShapeError);               // 4-D, lanes said
+}
+
+// The twin U-Net in float32: blocked (the default where oneDNN prefers it) against plain, output
+// and every parameter's gradient, in training (a DSM-like loss) and evaluation.
+TEST(BlockedLayout, UNetBlockedMatchesPlain) {
+  if (preferred_channel_block(kCPU, kFloat32) == 0) GTEST_SKIP() << "oneDNN prefers plain layouts on this CPU";
+  Generator g1(100), g2(100);
+  auto blocked = models::make_unet("twin", 1, 28, g1);
+  auto plain = models::make_unet("twin", 1, 28, g2);
+  plain->blocked = false;
+  blocked->finalize();
+  plain->finalize();
+  const Tensor x0 = rnd({4, 1, 28, 28}, kFloat32, 101);
+  EXPECT_GT(blocked->lanes_for(x0), 0);
+  EXPECT_EQ(plain->lanes_for(x0), 0);
+  Generator gt(102);
+  const Tensor t = rand({4}, kFloat32, gt);
+  const Tensor yb = blocked->forward(x0, t), yp = plain->forward(x0, t);
+  ASSERT_EQ(yb.shape(), (Shape{4, 1, 28, 28}));
+  expect_close(yb, yp, 1e-4, "output");
+  sum(square(yb)).backward();
+  sum(square(yp)).backward();
+  auto pb = blocked->named_parameters(), pp = plain->named_parameters();
+  for (size_t i = 0; i < pb.size(); ++i) expect_close(pb[i].second.grad(), pp[i].second.grad(), 1e-3, pb[i].first);
+  NoGradGuard ng;
+  blocked->eval();
+  plain->eval();
+  expect_close(blocked->forward(x0, t), plain->forward(x0, t), 1e-4, "eval output");
 }

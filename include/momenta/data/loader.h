@@ -41,10 +41,10 @@ struct LoaderOptions {
 };
 
 struct Batch {
-  Tensor images;   // float32 [B, ...sample shape] ([B, C, H, W] for images) on LoaderOptions::device
-  Tensor labels;   // int64 [B]
-  Tensor targets;  // float32 [B, T] when the dataset has targets (Dataset::target_numel() = T > 0), else undefined
-  int64_t index = 0;  // position of the batch in its epoch
+  Tensor images;       // float32 [B, ...sample shape] ([B, C, H, W] for images) on LoaderOptions::device
+  Tensor labels;       // int64 [B]
+  int64_t index = 0;   // position of the batch in its epoch
+  Tensor targets = {};  // float32 [B, T] when the dataset has targets (Dataset::target_numel() = T > 0)
 };
 
 class DataLoader {

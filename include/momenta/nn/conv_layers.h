@@ -46,6 +46,8 @@ class GroupNorm : public Module {
  public:
   GroupNorm(int64_t groups, int64_t channels, double eps = 1e-5, bool affine = true);
   Tensor forward(const Tensor& x) override { return group_norm(x, groups, weight, bias, eps); }
+  // x a blocked activation [N, C / lanes, H, W, lanes] when lanes > 0 (ops.h).
+  Tensor forward(const Tensor& x, int64_t lanes) { return group_norm(x, groups, weight, bias, eps, lanes); }
   std::string describe() const override;
   Tensor weight, bias;
   int64_t groups, channels;

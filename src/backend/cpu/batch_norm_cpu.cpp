@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/cpu/lane_sums.h"
 #include "backend/cpu/strided_loop.h"
 #include "backend/cpu/sum8.h"
 #include "momenta/kernels/elementwise.h"
@@ -24,8 +25,6 @@
 
 namespace momenta::backend::cpu {
 namespace {
-
-constexpr int64_t kMaxLanes = 64;
 
 struct BnShape {
   int64_t n, cb, inner, lanes;
@@ -41,39 +40,6 @@ BnShape bn_shape(const Tensor& x, int64_t lanes) {
   check<ValueError>(g.lanes <= kMaxLanes, "batch_norm: at most ", kMaxLanes, " lanes per channel block, got ",
                     g.lanes);
   return g;
-}
-
-// out[l] = sum_i f(i * L + l, l) over one row. kL is the lane count when known at compile time
-// (the blocked layouts oneDNN uses), 0 for the runtime count `lanes`. Plain rows (L = 1) sum in
-// double with sum8. Blocked rows sum runs of kChunk positions in T, one vector of lanes at a
-// time, and the runs in double: a double accumulator per lane does not vectorise (GCC keeps it
-// scalar: the blocked backward took 21% of a ResNet-20 step that way, 8% with runs), and a
-// float32 run of 16 values loses at most ~1e-6 of its magnitude, below what float32 results keep.
-constexpr int64_t kChunk = 16;
-
-template <class T, int kL, class F>
-void row_sums(int64_t inner, int64_t lanes, double* out, F&& f) {
-  const int64_t L = kL > 0 ? kL : lanes;
-  if (L == 1) {
-    out[0] = sum8(inner, [&](int64_t i) { return static_cast<double>(f(i, 0)); });
-    return;
-  }
-  if constexpr (kL > 1) {
-    double total[kL] = {};
-    for (int64_t i0 = 0; i0 < inner; i0 += kChunk) {
-      const int64_t i1 = std::min(inner, i0 + kChunk);
-      T run[kL] = {};
-      for (int64_t i = i0; i < i1; ++i)
-        for (int l = 0; l < kL; ++l) run[l] += f(i * kL + l, l);
-      for (int l = 0; l < kL; ++l) total[l] += static_cast<double>(run[l]);
-    }
-    for (int l = 0; l < kL; ++l) out[l] = total[l];
-  } else {
-    double acc[kMaxLanes] = {};
-    for (int64_t i = 0; i < inner; ++i)
-      for (int64_t l = 0; l < L; ++l) acc[l] += static_cast<double>(f(i * L + l, l));
-    for (int64_t l = 0; l < L; ++l) out[l] = acc[l];
-  }
 }
 
 // Combines per-row partials [rows, L] into per-channel totals [C], in row (n) order.
@@ -258,31 +224,17 @@ void backward(const Tensor& x, const BnShape& g, const Tensor& gy, const Tensor&
   });
 }
 
-// Runs body.template operator()<T, kL>() with kL the compile-time lane count where there is one.
-template <class Body>
-void dispatch_lanes(DType dtype, int64_t lanes, Body&& body) {
-  dispatch_floating(dtype, "batch_norm", [&](auto t) {
-    using T = decltype(t);
-    switch (std::max<int64_t>(lanes, 1)) {
-      case 1: return body.template operator()<T, 1>();
-      case 8: return body.template operator()<T, 8>();
-      case 16: return body.template operator()<T, 16>();
-      default: return body.template operator()<T, 0>();
-    }
-  });
-}
-
 }  // namespace
 
 void batch_norm_stats(const Tensor& x, int64_t lanes, const Tensor& mean, const Tensor& var) {
   const BnShape g = bn_shape(x, lanes);
-  dispatch_lanes(x.dtype(), lanes, [&]<class T, int kL>() { stats<T, kL>(x, g, mean, var); });
+  dispatch_lanes(x.dtype(), lanes, "batch_norm", [&]<class T, int kL>() { stats<T, kL>(x, g, mean, var); });
 }
 
 void batch_norm_apply(const Tensor& x, int64_t lanes, const Tensor& mean, const Tensor& var, const Tensor& weight,
                       const Tensor& bias, double eps, const Tensor& residual, bool relu, const Tensor& y) {
   const BnShape g = bn_shape(x, lanes);
-  dispatch_lanes(x.dtype(), lanes,
+  dispatch_lanes(x.dtype(), lanes, "batch_norm",
                  [&]<class T, int kL>() { apply<T, kL>(x, g, mean, var, weight, bias, eps, residual, relu, y); });
 }
 
@@ -290,7 +242,7 @@ void batch_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, const
                          const Tensor& var, const Tensor& weight, double eps, bool batch_stats, const Tensor& gx,
                          const Tensor& gw, const Tensor& gb, const Tensor& g_residual) {
   const BnShape g = bn_shape(x, lanes);
-  dispatch_lanes(x.dtype(), lanes, [&]<class T, int kL>() {
+  dispatch_lanes(x.dtype(), lanes, "batch_norm", [&]<class T, int kL>() {
     if (y_relu.defined()) {
       return backward<T, kL, true>(x, g, gy, y_relu, mean, var, weight, eps, batch_stats, gx, gw, gb, g_residual);
     }

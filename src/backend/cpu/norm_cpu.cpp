@@ -3,9 +3,15 @@
 // batch_norm_cpu.cpp.) The per-element and per-channel math is kernels/norm.h, shared with CUDA.
 // Group norm (threads own (n, group) rows of D = C / G * inner values), with gh = gy * w[c]:
 //   gx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)),  gw[c] = sum gy * xhat,  gb[c] = sum gy
+// Channel-blocked input [N, C / L, inner, L] (ops.h): a group may cover part of a block or several
+// blocks, so threads own samples; each sample's per-channel sums come from row_sums (lane_sums.h:
+// runs in T, totals in double) and are added up per group. Its second moment is centred on the
+// group mean rounded to T, as batch norm's blocked rows are.
 #include <cmath>
+#include <vector>
 
 #include "backend/backend.h"
+#include "backend/cpu/lane_sums.h"
 #include "backend/cpu/strided_loop.h"
 #include "backend/cpu/sum8.h"
 #include "momenta/kernels/norm.h"
@@ -112,16 +118,157 @@ void gn_backward(const Tensor& x, const Tensor& gy, int64_t groups, const Tensor
   });
 }
 
+// ---- channel-blocked [N, C / L, inner, L] ----
+
+struct Blocked {
+  int64_t n, cb, inner, lanes, groups;
+  int64_t channels() const { return cb * lanes; }
+  int64_t sample_size() const { return cb * inner * lanes; }
+  int64_t group_size() const { return channels() / groups * inner; }  // D
+};
+Blocked blocked(const Tensor& x, int64_t lanes, int64_t groups) {
+  Blocked g{x.shape()[0], x.shape()[1], 1, lanes, groups};
+  for (int64_t d = 2; d + 1 < x.dim(); ++d) g.inner *= x.shape()[d];
+  check<ValueError>(lanes <= kMaxLanes, "group_norm: at most ", kMaxLanes, " lanes per channel block, got ", lanes);
+  return g;
+}
+
+// Per-channel sums s[c] = sum over sample xs's positions of f(k, c), k the element's offset in
+// the sample and c its channel.
+template <class T, int kL, class F>
+void channel_sums(const Blocked& g, double* s, F&& f) {
+  const int64_t L = kL > 0 ? kL : g.lanes, row = g.inner * L;
+  for (int64_t b = 0; b < g.cb; ++b)
+    row_sums<T, kL>(g.inner, L, s + b * L, [&](int64_t k, int64_t l) { return f(b * row + k, b * L + l); });
+}
+
+// The group sums of per-channel sums, weighted by w[c] when w is given.
+template <class T>
+double group_sum(const Blocked& g, const double* s, int64_t group, const T* w) {
+  const int64_t cg = g.channels() / g.groups;
+  double total = 0.0;
+  for (int64_t c = group * cg; c < (group + 1) * cg; ++c) total += (w ? static_cast<double>(w[c]) : 1.0) * s[c];
+  return total;
+}
+
+template <class T, int kL>
+void gn_forward_blocked(const Tensor& x, const Blocked& g, const Tensor& weight, const Tensor& bias, double eps,
+                        const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  const int64_t C = g.channels(), cg = C / g.groups, L = kL > 0 ? kL : g.lanes;
+  const double d = static_cast<double>(g.group_size());
+  const T *xp = x.data<T>(), *wp = opt<T>(weight), *bp = opt<T>(bias);
+  T *yp = y.data<T>(), *mp = mean.data<T>(), *rp = rstd.data<T>();
+  parallel_for(g.n, g.sample_size(), [&](int64_t n0, int64_t n1) {
+    std::vector<double> s(static_cast<size_t>(C));
+    std::vector<T> m_of(static_cast<size_t>(C)), sc(m_of.size()), sh(m_of.size());
+    for (int64_t n = n0; n < n1; ++n) {
+      const T* xs = xp + n * g.sample_size();
+      channel_sums<T, kL>(g, s.data(), [&](int64_t k, int64_t) { return xs[k]; });
+      std::vector<double> m(static_cast<size_t>(g.groups));
+      for (int64_t gr = 0; gr < g.groups; ++gr) {
+        m[static_cast<size_t>(gr)] = group_sum<T>(g, s.data(), gr, nullptr) / d;
+        for (int64_t c = gr * cg; c < (gr + 1) * cg; ++c) m_of[static_cast<size_t>(c)] = static_cast<T>(m[static_cast<size_t>(gr)]);
+      }
+      channel_sums<T, kL>(g, s.data(), [&](int64_t k, int64_t c) {
+        const T e = xs[k] - m_of[static_cast<size_t>(c)];
+        return e * e;
+      });
+      for (int64_t gr = 0; gr < g.groups; ++gr) {
+        const double mg = m[static_cast<size_t>(gr)], r = kernels::norm_rstd(group_sum<T>(g, s.data(), gr, nullptr) / d, eps);
+        mp[n * g.groups + gr] = static_cast<T>(mg);
+        rp[n * g.groups + gr] = static_cast<T>(r);
+        for (int64_t c = gr * cg; c < (gr + 1) * cg; ++c)
+          kernels::group_norm_scale_shift<T>(mg, r, wp ? static_cast<double>(wp[c]) : 1.0,
+                                             bp ? static_cast<double>(bp[c]) : 0.0, sc[static_cast<size_t>(c)],
+                                             sh[static_cast<size_t>(c)]);
+      }
+      T* ys = yp + n * g.sample_size();
+      for (int64_t b = 0; b < g.cb; ++b) {
+        const T *scb = &sc[static_cast<size_t>(b * L)], *shb = &sh[static_cast<size_t>(b * L)];
+        const T* xr = xs + b * g.inner * L;
+        T* yr = ys + b * g.inner * L;
+        for (int64_t i = 0; i < g.inner; ++i)
+          for (int64_t l = 0; l < L; ++l) yr[i * L + l] = kernels::norm_affine(xr[i * L + l], scb[l], shb[l]);
+      }
+    }
+  });
+}
+
+template <class T, int kL>
+void gn_backward_blocked(const Tensor& x, const Blocked& g, const Tensor& gy, const Tensor& mean, const Tensor& rstd,
+                         const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  const int64_t C = g.channels(), cg = C / g.groups, L = kL > 0 ? kL : g.lanes;
+  const double d = static_cast<double>(g.group_size());
+  const T *xp = x.data<T>(), *gyp = gy.data<T>(), *mp = mean.data<T>(), *rp = rstd.data<T>(), *wp = opt<T>(weight);
+  T* gxp = gx.defined() ? gx.data<T>() : nullptr;
+  // Per sample and channel: sum gy and sum gy * (x - mean), kept for the weight and bias gradients.
+  std::vector<double> sum_g(static_cast<size_t>(g.n * C)), sum_gx(sum_g.size());
+  parallel_for(g.n, g.sample_size(), [&](int64_t n0, int64_t n1) {
+    std::vector<T> m_of(static_cast<size_t>(C)), a(m_of.size()), bt(static_cast<size_t>(g.groups)), et(bt.size());
+    for (int64_t n = n0; n < n1; ++n) {
+      const T *xs = xp + n * g.sample_size(), *gs = gyp + n * g.sample_size();
+      for (int64_t c = 0; c < C; ++c) m_of[static_cast<size_t>(c)] = mp[n * g.groups + c / cg];
+      double* sg = &sum_g[static_cast<size_t>(n * C)];
+      double* sgx = &sum_gx[static_cast<size_t>(n * C)];
+      channel_sums<T, kL>(g, sg, [&](int64_t k, int64_t) { return gs[k]; });
+      channel_sums<T, kL>(g, sgx, [&](int64_t k, int64_t c) { return gs[k] * (xs[k] - m_of[static_cast<size_t>(c)]); });
+      if (!gxp) continue;
+      for (int64_t gr = 0; gr < g.groups; ++gr) {
+        const double r = rp[n * g.groups + gr];
+        kernels::group_norm_backward_coeffs<T>(mp[n * g.groups + gr], r, group_sum<T>(g, sg, gr, wp),
+                                               group_sum<T>(g, sgx, gr, wp), d, bt[static_cast<size_t>(gr)],
+                                               et[static_cast<size_t>(gr)]);
+        for (int64_t c = gr * cg; c < (gr + 1) * cg; ++c)
+          a[static_cast<size_t>(c)] = kernels::group_norm_backward_a<T>(r, wp ? static_cast<double>(wp[c]) : 1.0);
+      }
+      T* out = gxp + n * g.sample_size();
+      for (int64_t b = 0; b < g.cb; ++b) {
+        const int64_t base = b * g.inner * L;
+        for (int64_t i = 0; i < g.inner; ++i)
+          for (int64_t l = 0; l < L; ++l) {
+            const int64_t k = base + i * L + l;
+            const size_t c = static_cast<size_t>(b * L + l), gr = c / static_cast<size_t>(cg);
+            out[k] = kernels::norm_backward_elem(a[c], gs[k], bt[gr], xs[k], et[gr]);
+          }
+      }
+    }
+  });
+  if (!gw.defined() && !gb.defined()) return;
+  T *gwp = gw.defined() ? gw.data<T>() : nullptr, *gbp = gb.defined() ? gb.data<T>() : nullptr;
+  for (int64_t c = 0; c < C; ++c) {  // in sample order, whatever the thread count
+    double sw = 0.0, sb = 0.0;
+    for (int64_t n = 0; n < g.n; ++n) {
+      sb += sum_g[static_cast<size_t>(n * C + c)];
+      sw += static_cast<double>(rp[n * g.groups + c / cg]) * sum_gx[static_cast<size_t>(n * C + c)];
+    }
+    if (gwp) gwp[c] = static_cast<T>(sw);
+    if (gbp) gbp[c] = static_cast<T>(sb);
+  }
+}
+
 }  // namespace
 
-void group_norm_forward(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
-                        const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+void group_norm_forward(const Tensor& x, int64_t lanes, int64_t groups, const Tensor& weight, const Tensor& bias,
+                        double eps, const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  if (lanes > 0) {
+    const Blocked g = blocked(x, lanes, groups);
+    dispatch_lanes(x.dtype(), lanes, "group_norm",
+                   [&]<class T, int kL>() { gn_forward_blocked<T, kL>(x, g, weight, bias, eps, y, mean, rstd); });
+    return;
+  }
   dispatch_floating(x.dtype(), "group_norm",
                     [&](auto t) { gn_forward<decltype(t)>(x, groups, weight, bias, eps, y, mean, rstd); });
 }
 
-void group_norm_backward(const Tensor& x, const Tensor& gy, int64_t groups, const Tensor& mean, const Tensor& rstd,
-                         const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+void group_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, int64_t groups, const Tensor& mean,
+                         const Tensor& rstd, const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  if (lanes > 0) {
+    const Blocked g = blocked(x, lanes, groups);
+    dispatch_lanes(x.dtype(), lanes, "group_norm", [&]<class T, int kL>() {
+      gn_backward_blocked<T, kL>(x, g, gy, mean, rstd, weight, gx, gw, gb);
+    });
+    return;
+  }
   dispatch_floating(x.dtype(), "group_norm",
                     [&](auto t) { gn_backward<decltype(t)>(x, gy, groups, mean, rstd, weight, gx, gw, gb); });
 }

@@ -310,8 +310,9 @@ void batch_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, const
   check_cuda(cudaGetLastError(), "batch_norm backward kernel");
 }
 
-void group_norm_forward(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
+void group_norm_forward(const Tensor& x, int64_t lanes, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
                         const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+  check_plain(lanes, "group_norm");
   const Geometry g = geometry(x, {&weight, &bias, &y, &mean, &rstd}, "group_norm");
   check<ValueError>(groups > 0 && g.c % groups == 0, "group_norm: ", g.c, " channels do not split into ", groups,
                     " groups");
@@ -327,8 +328,9 @@ void group_norm_forward(const Tensor& x, int64_t groups, const Tensor& weight, c
   check_cuda(cudaGetLastError(), "group_norm forward kernel");
 }
 
-void group_norm_backward(const Tensor& x, const Tensor& gy, int64_t groups, const Tensor& mean, const Tensor& rstd,
+void group_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, int64_t groups, const Tensor& mean, const Tensor& rstd,
                          const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+  check_plain(lanes, "group_norm backward");
   const Geometry g = geometry(x, {&gy, &mean, &rstd, &weight, &gx, &gw, &gb}, "group_norm backward");
   check<ValueError>(groups > 0 && g.c % groups == 0, "group_norm backward: ", g.c, " channels do not split into ",
                     groups, " groups");
