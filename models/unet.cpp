@@ -69,11 +69,11 @@ UNetResBlock::UNetResBlock(int64_t cin, int64_t cout, int64_t time_dim, int64_t 
 
 Tensor UNetResBlock::forward(const Tensor& x, const Tensor& e, int64_t lanes) {
   // Blocked in, blocked out: every convolution here keeps its input's layout.
-  Tensor h = conv1->forward(silu(norm1->forward(x, lanes)));
+  Tensor h = conv1->forward(norm1->forward_silu(x, lanes));
   const Tensor te = time->forward(e);  // [N, cout], per channel: [N, cout / L, 1, 1, L] when blocked
   const int64_t n = te.shape()[0], c = te.shape()[1];
   h = add(h, lanes > 0 ? te.reshape({n, c / lanes, 1, 1, lanes}) : te.reshape({n, c, 1, 1}));
-  h = conv2->forward(silu(norm2->forward(h, lanes)));
+  h = conv2->forward(norm2->forward_silu(h, lanes));
   return add(h, skip ? skip->forward(x) : x);
 }
 
@@ -141,7 +141,7 @@ Tensor UNet::forward(const Tensor& x, const Tensor& t) {
     for (auto& block : decoder[l]) h = block->forward(h, e, lanes);
     if (up[l]) h = up[l]->forward(upsample2x(h, UpsampleMode::kNearest, lanes));
   }
-  return out_conv->forward(silu(out_norm->forward(h, lanes)), 0);  // NCHW out
+  return out_conv->forward(out_norm->forward_silu(h, lanes), 0);  // NCHW out
 }
 
 int64_t UNet::lanes_for(const Tensor& x) const {

@@ -146,6 +146,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
 // [N, C / L, H, W, L] (CPU only) and gives y in the same layout.
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps = 1e-5,
                   int64_t lanes = 0);
+// silu(group_norm(...)), the pre-activation of a U-Net block. A blocked input on the CPU runs both
+// in one kernel (no normalised tensor is kept; the backward recomputes it); otherwise the two ops.
+Tensor group_norm_silu(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps = 1e-5,
+                       int64_t lanes = 0);
 // Layer norm over the trailing axes whose sizes are `normalized_shape`; weight/bias of that
 // shape may be undefined.
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,

@@ -113,7 +113,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   return y;
 }
 
-Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps, int64_t lanes) {
+namespace {
+
+// group_norm, and with `silu` silu(group_norm) in one kernel (CPU, blocked).
+Tensor group_norm_impl(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
+                       int64_t lanes, bool silu) {
   check<ShapeError>(x.dim() >= 2 && is_floating(x.dtype()), "group_norm: input must be a floating [N, C, ...], got ",
                     fmt(x.shape()), " ", dtype_name(x.dtype()));
   check<ShapeError>(lanes == 0 || (lanes > 0 && x.dim() == 5 && x.shape()[4] == lanes), "group_norm: a blocked input ",
@@ -128,19 +132,31 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
   const Tensor bd = bias.defined() ? bias.detach().contiguous() : Tensor();
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = Tensor::empty({n * groups}, x.dtype(), x.device()), rstd = Tensor::empty({n * groups}, x.dtype(), x.device());
-  backend::group_norm_forward(xc, lanes, groups, wd, bd, eps, y, mean, rstd);
+  backend::group_norm_forward(xc, lanes, groups, wd, bd, eps, silu, y, mean, rstd);
   if (any_requires_grad({&x, &weight, &bias})) {
     const bool need_x = x.requires_grad(), need_w = weight.defined() && weight.requires_grad(),
                need_b = bias.defined() && bias.requires_grad();
-    attach_grad_fn(y, "group_norm", {x, weight, bias}, [=](const Tensor& g) {
+    attach_grad_fn(y, silu ? "group_norm_silu" : "group_norm", {x, weight, bias}, [=](const Tensor& g) {
       Tensor gx = need_x ? Tensor::empty(xc.shape(), xc.dtype(), xc.device()) : Tensor();
       Tensor gw = need_w ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
       Tensor gb = need_b ? Tensor::empty({c}, xc.dtype(), xc.device()) : Tensor();
-      backend::group_norm_backward(xc, lanes, g.contiguous(), groups, mean, rstd, wd, gx, gw, gb);
+      backend::group_norm_backward(xc, lanes, g.contiguous(), groups, mean, rstd, wd, bd, silu, gx, gw, gb);
       return std::vector<Tensor>{gx, gw, gb};
     });
   }
   return y;
+}
+
+}  // namespace
+
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps, int64_t lanes) {
+  return group_norm_impl(x, groups, weight, bias, eps, lanes, false);
+}
+
+Tensor group_norm_silu(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
+                       int64_t lanes) {
+  if (lanes > 0 && x.device().is_cpu()) return group_norm_impl(x, groups, weight, bias, eps, lanes, true);
+  return silu(group_norm_impl(x, groups, weight, bias, eps, lanes, false));
 }
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,

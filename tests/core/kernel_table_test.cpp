@@ -42,7 +42,7 @@ TEST(KernelTable, UndefinedOptionalOperandsAreSkipped) {
   // The device check skips undefined operands: a group norm without weight and bias runs.
   const Tensor x = Tensor::ones({2, 4, 3});
   const Tensor y = Tensor::empty({2, 4, 3}), mean = Tensor::empty({4}), rstd = Tensor::empty({4});
-  EXPECT_NO_THROW(backend::group_norm_forward(x, 0, 2, Tensor(), Tensor(), 1e-5, y, mean, rstd));
+  EXPECT_NO_THROW(backend::group_norm_forward(x, 0, 2, Tensor(), Tensor(), 1e-5, false, y, mean, rstd));
 }
 
 }  // namespace

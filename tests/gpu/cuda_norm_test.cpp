@@ -147,9 +147,9 @@ TEST(CudaNorm, ReductionsAreDeterministic) {
     backend::batch_norm_backward(xg, 0, gyg, Tensor(), mean, var, Tensor(), kEps, true, gx, gw, Tensor(), Tensor());
     Tensor y = Tensor::empty(s, kFloat32, kGpu), gm = Tensor::empty({64 * 4}, kFloat32, kGpu),
            gr = Tensor::empty({64 * 4}, kFloat32, kGpu);
-    backend::group_norm_forward(xg, 0, 4, Tensor(), Tensor(), kEps, y, gm, gr);
+    backend::group_norm_forward(xg, 0, 4, Tensor(), Tensor(), kEps, false, y, gm, gr);
     Tensor ggx = Tensor::empty(s, kFloat32, kGpu);
-    backend::group_norm_backward(xg, 0, gyg, 4, gm, gr, Tensor(), ggx, Tensor(), Tensor());
+    backend::group_norm_backward(xg, 0, gyg, 4, gm, gr, Tensor(), Tensor(), false, ggx, Tensor(), Tensor());
     r[0] = to_host(var);
     r[1] = to_host(gx);
     r[2] = to_host(gw);
@@ -185,8 +185,8 @@ TEST(CudaNorm, GroupNormForwardMatchesCpu) {
                  rstd = Tensor::empty({n * groups}, dt, kCPU);
           Tensor yg = empty_like_on(x, kGpu), mg = Tensor::empty({n * groups}, dt, kGpu),
                  rg = Tensor::empty({n * groups}, dt, kGpu);
-          backend::cpu::group_norm_forward(x, 0, groups, W, B, kEps, y, mean, rstd);
-          backend::group_norm_forward(xg, 0, groups, gpu_or_none(W), gpu_or_none(B), kEps, yg, mg, rg);
+          backend::cpu::group_norm_forward(x, 0, groups, W, B, kEps, false, y, mean, rstd);
+          backend::group_norm_forward(xg, 0, groups, gpu_or_none(W), gpu_or_none(B), kEps, false, yg, mg, rg);
           expect_match(yg, y, what + " y");
           expect_match(mg, mean, what + " mean");
           expect_match(rg, rstd, what + " rstd");
@@ -209,7 +209,7 @@ TEST(CudaNorm, GroupNormBackwardMatchesCpu) {
         // The statistics of the CPU forward, given to both backwards.
         Tensor y = empty_like_on(x, kCPU), mean = Tensor::empty({n * groups}, dt, kCPU),
                rstd = Tensor::empty({n * groups}, dt, kCPU);
-        backend::cpu::group_norm_forward(x, 0, groups, Tensor(), Tensor(), kEps, y, mean, rstd);
+        backend::cpu::group_norm_forward(x, 0, groups, Tensor(), Tensor(), kEps, false, y, mean, rstd);
         const Tensor mg = to_gpu(mean), rg = to_gpu(rstd);
         for (bool use_w : {false, true}) {
           const Tensor W = use_w ? w : Tensor(), Wg = use_w ? to_gpu(w) : Tensor();
@@ -222,8 +222,8 @@ TEST(CudaNorm, GroupNormBackwardMatchesCpu) {
             Tensor gxg = (sub & 1) ? empty_like_on(x, kGpu) : Tensor();
             Tensor gwg = (sub & 2) ? Tensor::empty({c}, dt, kGpu) : Tensor();
             Tensor gbg = (sub & 4) ? Tensor::empty({c}, dt, kGpu) : Tensor();
-            backend::cpu::group_norm_backward(x, 0, gy, groups, mean, rstd, W, gx, gw, gb);
-            backend::group_norm_backward(xg, 0, gyg, groups, mg, rg, Wg, gxg, gwg, gbg);
+            backend::cpu::group_norm_backward(x, 0, gy, groups, mean, rstd, W, Tensor(), false, gx, gw, gb);
+            backend::group_norm_backward(xg, 0, gyg, groups, mg, rg, Wg, Tensor(), false, gxg, gwg, gbg);
             if (gx.defined()) expect_match(gxg, gx, what + " gx");
             if (gw.defined()) expect_match(gwg, gw, what + " gw");
             if (gb.defined()) expect_match(gbg, gb, what + " gb");

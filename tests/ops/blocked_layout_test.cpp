@@ -297,14 +297,16 @@ TEST(BlockedLayout, ResNetBlockedMatchesPlain) {
 
 // Group norm of a blocked input equals the plain one, forward and backward, for groups that cover
 // part of a block, exactly one, and several (C = 16: 8 groups of 2 channels, 2 of 8, 1 of 16, at
-// lanes 1 to 16).
+// lanes 1 to 16); so does the fused group norm + SiLU against the two ops run plain.
 TEST(BlockedLayout, GroupNormAgreesInEveryLaneCount) {
   const Tensor x0 = rnd({3, 16, 3, 5}, kFloat64, 90, 2.0, 0.5), gy = rnd({3, 16, 3, 5}, kFloat64, 91);
   const Tensor w0 = rnd({16}, kFloat64, 92), b0 = rnd({16}, kFloat64, 93);
+  for (bool fused : {false, true})
   for (int64_t groups : {8, 2, 1}) {
     auto run = [&](int64_t lanes, std::vector<Tensor>& grads) {
       Tensor x = leaf(x0), w = leaf(w0), b = leaf(b0);
-      Tensor y = group_norm(lanes > 0 ? to_blocked(x, lanes) : x, groups, w, b, 1e-5, lanes);
+      const Tensor in = lanes > 0 ? to_blocked(x, lanes) : x;
+      Tensor y = fused ? group_norm_silu(in, groups, w, b, 1e-5, lanes) : group_norm(in, groups, w, b, 1e-5, lanes);
       if (lanes > 0) y = from_blocked(y);
       y.backward(gy);
       grads = {x.grad(), w.grad(), b.grad()};
@@ -312,9 +314,18 @@ TEST(BlockedLayout, GroupNormAgreesInEveryLaneCount) {
     };
     std::vector<Tensor> ref_grads;
     const Tensor ref = run(0, ref_grads);
+    if (fused) {  // the plain reference runs the two ops
+      std::vector<Tensor> two_grads;
+      Tensor x = leaf(x0), w = leaf(w0), b = leaf(b0);
+      const Tensor y = silu(group_norm(x, groups, w, b));
+      y.backward(gy);
+      expect_close(ref, y, 1e-15, "plain group_norm_silu");
+      expect_close(x.grad(), ref_grads[0], 1e-15, "plain group_norm_silu input grad");
+    }
     for (int64_t lanes : {1, 2, 4, 8, 16}) {
       std::vector<Tensor> grads;
-      const std::string what = "groups " + std::to_string(groups) + " lanes " + std::to_string(lanes);
+      const std::string what = std::string(fused ? "fused silu, " : "") + "groups " + std::to_string(groups) +
+                                " lanes " + std::to_string(lanes);
       expect_close(run(lanes, grads), ref, 1e-12, what + " output");
       const char* names[] = {"input grad", "weight grad", "bias grad"};
       for (size_t i = 0; i < grads.size(); ++i) expect_close(grads[i], ref_grads[i], 1e-12, what + " " + names[i]);
@@ -332,6 +343,8 @@ TEST(BlockedLayout, GroupNormAgreesInEveryLaneCount) {
 TEST(BlockedLayout, GroupNormAndUpsampleGradcheckFloat64) {
   // Groups of 3 channels over blocks of 2 lanes: a group starts inside a block.
   expect_grad([](const std::vector<Tensor>& t) { return group_norm(t[0], 2, t[1], t[2], 1e-5, 2); },
+              {leaf(rnd({2, 3, 2, 3, 2}, kFloat64, 94, 1.5)), leaf(rnd({6}, kFloat64, 95)), leaf(rnd({6}, kFloat64, 96))});
+  expect_grad([](const std::vector<Tensor>& t) { return group_norm_silu(t[0], 2, t[1], t[2], 1e-5, 2); },
               {leaf(rnd({2, 3, 2, 3, 2}, kFloat64, 94, 1.5)), leaf(rnd({6}, kFloat64, 95)), leaf(rnd({6}, kFloat64, 96))});
   for (UpsampleMode mode : {UpsampleMode::kNearest, UpsampleMode::kBilinear})
     expect_grad([mode](const std::vector<Tensor>& t) { return upsample2x(t[0], mode, 2); },

@@ -48,6 +48,8 @@ class GroupNorm : public Module {
   Tensor forward(const Tensor& x) override { return group_norm(x, groups, weight, bias, eps); }
   // x a blocked activation [N, C / lanes, H, W, lanes] when lanes > 0 (ops.h).
   Tensor forward(const Tensor& x, int64_t lanes) { return group_norm(x, groups, weight, bias, eps, lanes); }
+  // silu(forward(x, lanes)), fused where ops.h's group_norm_silu fuses it.
+  Tensor forward_silu(const Tensor& x, int64_t lanes = 0) { return group_norm_silu(x, groups, weight, bias, eps, lanes); }
   std::string describe() const override;
   Tensor weight, bias;
   int64_t groups, channels;

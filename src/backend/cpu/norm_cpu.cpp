@@ -6,7 +6,10 @@
 // Channel-blocked input [N, C / L, inner, L] (ops.h): a group may cover part of a block or several
 // blocks, so threads own samples; each sample's per-channel sums come from row_sums (lane_sums.h:
 // runs in T, totals in double) and are added up per group. Its second moment is centred on the
-// group mean rounded to T, as batch norm's blocked rows are.
+// group mean rounded to T, as batch norm's blocked rows are. The blocked kernels can fuse the SiLU
+// that follows a group norm in a U-Net block: the forward writes silu(z) only, the backward
+// recomputes z from x and the statistics and takes the SiLU's gradient a sample at a time in a
+// buffer that stays in cache.
 #include <cmath>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "backend/cpu/lane_sums.h"
 #include "backend/cpu/strided_loop.h"
 #include "backend/cpu/sum8.h"
+#include "momenta/kernels/elementwise.h"
 #include "momenta/kernels/norm.h"
 
 namespace momenta::backend::cpu {
@@ -153,7 +157,7 @@ double group_sum(const Blocked& g, const double* s, int64_t group, const T* w) {
 
 template <class T, int kL>
 void gn_forward_blocked(const Tensor& x, const Blocked& g, const Tensor& weight, const Tensor& bias, double eps,
-                        const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+                        bool silu, const Tensor& y, const Tensor& mean, const Tensor& rstd) {
   const int64_t C = g.channels(), cg = C / g.groups, L = kL > 0 ? kL : g.lanes;
   const double d = static_cast<double>(g.group_size());
   const T *xp = x.data<T>(), *wp = opt<T>(weight), *bp = opt<T>(bias);
@@ -187,8 +191,13 @@ void gn_forward_blocked(const Tensor& x, const Blocked& g, const Tensor& weight,
         const T *scb = &sc[static_cast<size_t>(b * L)], *shb = &sh[static_cast<size_t>(b * L)];
         const T* xr = xs + b * g.inner * L;
         T* yr = ys + b * g.inner * L;
-        for (int64_t i = 0; i < g.inner; ++i)
-          for (int64_t l = 0; l < L; ++l) yr[i * L + l] = kernels::norm_affine(xr[i * L + l], scb[l], shb[l]);
+        if (silu) {
+          for (int64_t i = 0; i < g.inner; ++i)
+            for (int64_t l = 0; l < L; ++l) yr[i * L + l] = kernels::SiluOp{}(kernels::norm_affine(xr[i * L + l], scb[l], shb[l]));
+        } else {
+          for (int64_t i = 0; i < g.inner; ++i)
+            for (int64_t l = 0; l < L; ++l) yr[i * L + l] = kernels::norm_affine(xr[i * L + l], scb[l], shb[l]);
+        }
       }
     }
   });
@@ -196,18 +205,41 @@ void gn_forward_blocked(const Tensor& x, const Blocked& g, const Tensor& weight,
 
 template <class T, int kL>
 void gn_backward_blocked(const Tensor& x, const Blocked& g, const Tensor& gy, const Tensor& mean, const Tensor& rstd,
-                         const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+                         const Tensor& weight, const Tensor& bias, bool silu, const Tensor& gx, const Tensor& gw,
+                         const Tensor& gb) {
   const int64_t C = g.channels(), cg = C / g.groups, L = kL > 0 ? kL : g.lanes;
   const double d = static_cast<double>(g.group_size());
-  const T *xp = x.data<T>(), *gyp = gy.data<T>(), *mp = mean.data<T>(), *rp = rstd.data<T>(), *wp = opt<T>(weight);
+  const T *xp = x.data<T>(), *gyp = gy.data<T>(), *mp = mean.data<T>(), *rp = rstd.data<T>(), *wp = opt<T>(weight),
+          *bp = opt<T>(bias);
   T* gxp = gx.defined() ? gx.data<T>() : nullptr;
   // Per sample and channel: sum gy and sum gy * (x - mean), kept for the weight and bias gradients.
   std::vector<double> sum_g(static_cast<size_t>(g.n * C)), sum_gx(sum_g.size());
   parallel_for(g.n, g.sample_size(), [&](int64_t n0, int64_t n1) {
-    std::vector<T> m_of(static_cast<size_t>(C)), a(m_of.size()), bt(static_cast<size_t>(g.groups)), et(bt.size());
+    // Per channel: the mean, and gx = a * gy + b * x + e's coefficients (b and e are per group).
+    std::vector<T> m_of(static_cast<size_t>(C)), a(m_of.size()), bt(m_of.size()), et(m_of.size());
+    std::vector<T> gz(silu ? static_cast<size_t>(g.sample_size()) : 0);  // the gradient of z, one sample
     for (int64_t n = n0; n < n1; ++n) {
-      const T *xs = xp + n * g.sample_size(), *gs = gyp + n * g.sample_size();
+      const T* xs = xp + n * g.sample_size();
+      const T* gs = gyp + n * g.sample_size();
       for (int64_t c = 0; c < C; ++c) m_of[static_cast<size_t>(c)] = mp[n * g.groups + c / cg];
+      if (silu) {  // gz = gy * silu'(z), z = x * sc + sh as the forward computed it
+        for (int64_t c = 0; c < C; ++c) {
+          const int64_t row = n * g.groups + c / cg;
+          kernels::group_norm_scale_shift<T>(mp[row], rp[row], wp ? static_cast<double>(wp[c]) : 1.0,
+                                             bp ? static_cast<double>(bp[c]) : 0.0, a[static_cast<size_t>(c)],
+                                             bt[static_cast<size_t>(c)]);
+        }
+        for (int64_t b = 0; b < g.cb; ++b) {
+          const int64_t base = b * g.inner * L;
+          const T *scb = &a[static_cast<size_t>(b * L)], *shb = &bt[static_cast<size_t>(b * L)];
+          for (int64_t i = 0; i < g.inner; ++i)
+            for (int64_t l = 0; l < L; ++l) {
+              const int64_t k = base + i * L + l;
+              gz[static_cast<size_t>(k)] = kernels::SiluBackwardOp{}(gs[k], kernels::norm_affine(xs[k], scb[l], shb[l]));
+            }
+        }
+        gs = gz.data();
+      }
       double* sg = &sum_g[static_cast<size_t>(n * C)];
       double* sgx = &sum_gx[static_cast<size_t>(n * C)];
       channel_sums<T, kL>(g, sg, [&](int64_t k, int64_t) { return gs[k]; });
@@ -215,21 +247,25 @@ void gn_backward_blocked(const Tensor& x, const Blocked& g, const Tensor& gy, co
       if (!gxp) continue;
       for (int64_t gr = 0; gr < g.groups; ++gr) {
         const double r = rp[n * g.groups + gr];
+        T b_g, e_g;
         kernels::group_norm_backward_coeffs<T>(mp[n * g.groups + gr], r, group_sum<T>(g, sg, gr, wp),
-                                               group_sum<T>(g, sgx, gr, wp), d, bt[static_cast<size_t>(gr)],
-                                               et[static_cast<size_t>(gr)]);
-        for (int64_t c = gr * cg; c < (gr + 1) * cg; ++c)
+                                               group_sum<T>(g, sgx, gr, wp), d, b_g, e_g);
+        for (int64_t c = gr * cg; c < (gr + 1) * cg; ++c) {
           a[static_cast<size_t>(c)] = kernels::group_norm_backward_a<T>(r, wp ? static_cast<double>(wp[c]) : 1.0);
+          bt[static_cast<size_t>(c)] = b_g;
+          et[static_cast<size_t>(c)] = e_g;
+        }
       }
       T* out = gxp + n * g.sample_size();
-      for (int64_t b = 0; b < g.cb; ++b) {
+      for (int64_t b = 0; b < g.cb; ++b) {  // lane-wise coefficients: a straight vectorisable loop
         const int64_t base = b * g.inner * L;
+        const T *ab = &a[static_cast<size_t>(b * L)], *bb = &bt[static_cast<size_t>(b * L)],
+                *eb = &et[static_cast<size_t>(b * L)];
+        const T *xr = xs + base, *gr = gs + base;
+        T* outr = out + base;
         for (int64_t i = 0; i < g.inner; ++i)
-          for (int64_t l = 0; l < L; ++l) {
-            const int64_t k = base + i * L + l;
-            const size_t c = static_cast<size_t>(b * L + l), gr = c / static_cast<size_t>(cg);
-            out[k] = kernels::norm_backward_elem(a[c], gs[k], bt[gr], xs[k], et[gr]);
-          }
+          for (int64_t l = 0; l < L; ++l)
+            outr[i * L + l] = kernels::norm_backward_elem(ab[l], gr[i * L + l], bb[l], xr[i * L + l], eb[l]);
       }
     }
   });
@@ -249,26 +285,29 @@ void gn_backward_blocked(const Tensor& x, const Blocked& g, const Tensor& gy, co
 }  // namespace
 
 void group_norm_forward(const Tensor& x, int64_t lanes, int64_t groups, const Tensor& weight, const Tensor& bias,
-                        double eps, const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+                        double eps, bool silu, const Tensor& y, const Tensor& mean, const Tensor& rstd) {
   if (lanes > 0) {
     const Blocked g = blocked(x, lanes, groups);
     dispatch_lanes(x.dtype(), lanes, "group_norm",
-                   [&]<class T, int kL>() { gn_forward_blocked<T, kL>(x, g, weight, bias, eps, y, mean, rstd); });
+                   [&]<class T, int kL>() { gn_forward_blocked<T, kL>(x, g, weight, bias, eps, silu, y, mean, rstd); });
     return;
   }
+  check<NotSupportedError>(!silu, "group_norm: the fused SiLU needs a channel-blocked input");
   dispatch_floating(x.dtype(), "group_norm",
                     [&](auto t) { gn_forward<decltype(t)>(x, groups, weight, bias, eps, y, mean, rstd); });
 }
 
 void group_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, int64_t groups, const Tensor& mean,
-                         const Tensor& rstd, const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+                         const Tensor& rstd, const Tensor& weight, const Tensor& bias, bool silu, const Tensor& gx,
+                         const Tensor& gw, const Tensor& gb) {
   if (lanes > 0) {
     const Blocked g = blocked(x, lanes, groups);
     dispatch_lanes(x.dtype(), lanes, "group_norm", [&]<class T, int kL>() {
-      gn_backward_blocked<T, kL>(x, g, gy, mean, rstd, weight, gx, gw, gb);
+      gn_backward_blocked<T, kL>(x, g, gy, mean, rstd, weight, bias, silu, gx, gw, gb);
     });
     return;
   }
+  check<NotSupportedError>(!silu, "group_norm: the fused SiLU needs a channel-blocked input");
   dispatch_floating(x.dtype(), "group_norm",
                     [&](auto t) { gn_backward<decltype(t)>(x, gy, groups, mean, rstd, weight, gx, gw, gb); });
 }

@@ -311,8 +311,9 @@ void batch_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, const
 }
 
 void group_norm_forward(const Tensor& x, int64_t lanes, int64_t groups, const Tensor& weight, const Tensor& bias, double eps,
-                        const Tensor& y, const Tensor& mean, const Tensor& rstd) {
+                        bool silu, const Tensor& y, const Tensor& mean, const Tensor& rstd) {
   check_plain(lanes, "group_norm");
+  check<NotSupportedError>(!silu, "group_norm with a fused SiLU is CPU-only (group_norm_silu runs the two ops on CUDA)");
   const Geometry g = geometry(x, {&weight, &bias, &y, &mean, &rstd}, "group_norm");
   check<ValueError>(groups > 0 && g.c % groups == 0, "group_norm: ", g.c, " channels do not split into ", groups,
                     " groups");
@@ -329,8 +330,10 @@ void group_norm_forward(const Tensor& x, int64_t lanes, int64_t groups, const Te
 }
 
 void group_norm_backward(const Tensor& x, int64_t lanes, const Tensor& gy, int64_t groups, const Tensor& mean, const Tensor& rstd,
-                         const Tensor& weight, const Tensor& gx, const Tensor& gw, const Tensor& gb) {
+                         const Tensor& weight, const Tensor& /*bias*/, bool silu, const Tensor& gx, const Tensor& gw,
+                         const Tensor& gb) {
   check_plain(lanes, "group_norm backward");
+  check<NotSupportedError>(!silu, "group_norm with a fused SiLU is CPU-only (group_norm_silu runs the two ops on CUDA)");
   const Geometry g = geometry(x, {&gy, &mean, &rstd, &weight, &gx, &gw, &gb}, "group_norm backward");
   check<ValueError>(groups > 0 && g.c % groups == 0, "group_norm backward: ", g.c, " channels do not split into ",
                     groups, " groups");
