@@ -26,8 +26,11 @@
 # repetitions), the twin (its RESULT line: ms_per_step for train, s_total for sample, each the
 # median of its repetitions). The modes take turns pair by pair, so host-load drift hits both
 # alike. Ratio = PyTorch time / momenta time (> 1: momenta faster; the goal is >= 1.2).
-# The convolution share of the step is not measured here: build/bench/diffusion_step
-# --benchmark_filter=_share (conv_share counter).
+# After the pairs, the share benchmarks (diffusion_step --benchmark_filter=_share, 3 repetitions): the
+# last table gives the convolutions' time, their share, their GFLOP/s against the FMA probe, and
+# the ceiling ratio PyTorch / (momenta's convolution time): the ratio momenta would reach if every
+# other op of the step were free, with the convolution kernels as they are (both sides run
+# oneDNN's; PyTorch adds its layout reorders).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -111,9 +114,18 @@ for ((p = 1; p <= PAIRS; p++)); do
   done
 done
 
+# ---- what the convolutions leave ----
+SHARE_JSON="$OUT_DIR/share.json"
+wait_quiet >/dev/null
+if ! "$BIN" --benchmark_filter=_share --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+  --benchmark_format=json >"$SHARE_JSON" 2>"$SHARE_JSON.err"; then
+  echo "compare_diffusion.sh: the share benchmarks failed (see $SHARE_JSON.err); no ceiling table" >&2
+  : >"$SHARE_JSON"
+fi
+
 # ---- the tables ----
-FMA_MIN="${FMA_MIN:-}" "$PY" - "$RESULTS" <<'PYEOF'
-import csv, os, statistics as st, sys
+FMA_MIN="${FMA_MIN:-}" "$PY" - "$RESULTS" "$SHARE_JSON" <<'PYEOF'
+import csv, json, os, statistics as st, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter='\t'))
 for r in rows:
     for k in ('fma_gflops', 'momenta_ms', 'pytorch_ms'):
@@ -143,4 +155,25 @@ for m in order:
     for r in (r for r in rows if r['mode'] == m):
         flag = '' if r['fma_gflops'] >= fma_min else ' x'
         print(f"| {m} | {r['pair']} | {r['fma_gflops']:.0f}{flag} | {r['load']} | {r['momenta_ms']:.1f} | {r['pytorch_ms']:.1f} | {r['ratio']:.2f} |")
+share = {}
+if os.path.getsize(sys.argv[2]) > 0:
+    for b in json.load(open(sys.argv[2]))['benchmarks']:
+        if b.get('aggregate_name') != 'median':
+            continue
+        share['train' if b['name'].startswith('BM_train_share') else 'sample'] = b
+if share:
+    print('\nWhat the convolutions leave (diffusion_step --benchmark_filter=_share, medians of 3 repetitions '
+          'after the pairs; the peak: the highest FMA probe reading):\n')
+    print('| workload | momenta conv ms | conv share of momenta\'s time | conv GFLOP/s | of the FMA peak | '
+          'ceiling ratio: PyTorch median / momenta conv ms |')
+    print('|---|---|---|---|---|---|')
+    for m in order:
+        b = share.get(m)
+        if b is None:
+            continue
+        rs = [r for r in rows if r['mode'] == m]
+        kept = [r for r in rs if r['fma_gflops'] >= fma_min] or rs
+        conv = b['conv_ms'] if m == 'train' else b['conv_ms_per_run']
+        print(f"| {names[m]} | {conv:.1f} | {b['conv_share']:.1%} | {b['conv_gflops']:.0f} | "
+              f"{b['conv_gflops'] / max(fmas):.0%} | {st.median(r['pytorch_ms'] for r in kept) / conv:.2f}x |")
 PYEOF

@@ -19,7 +19,11 @@
 //   algorithm: forward, then backward for input, weight and bias (conv_ms, conv_fwd_ms), and
 //   conv_share = conv_ms / step_ms, the part of a step that the convolution kernels take.
 // - BM_sample_share: one score evaluation of the sampler at batch 64 (eval_ms) against the forward
-//   replay of its convolutions (conv_ms); conv_share = conv_ms / eval_ms.
+//   replay of its convolutions (conv_ms); conv_share = conv_ms / eval_ms; conv_ms_per_run =
+//   conv_ms x 100, the convolution time of one BM_sample run (one evaluation per step).
+// Both share benchmarks report conv_gflops, the replay's floating-point operations (a
+// multiply-add counts 2) per second: set beside the FMA probe of bench/compare_common.sh, it says
+// how near the convolutions run to the machine's peak, and so what faster kernels could still win.
 //
 // Threads: OpenMP honours OMP_NUM_THREADS (default: all cores); the `threads` counter shows it.
 // Run: build/bench/diffusion_step [--benchmark_filter=BM_train] [--benchmark_repetitions=5]
@@ -167,6 +171,18 @@ struct ConvReplay {
       for (auto& x : xs)
         if (x.requires_grad()) x.set_grad(Tensor());
   }
+  // Floating-point operations of one replay (a multiply-add counts 2): per site the forward's
+  // multiply-adds (output elements x in_channels x kernel^2), and with backward the same again for
+  // the weight gradient and for the data gradient where the input needs one (not the stem's).
+  double flops() const {
+    double total = 0;
+    for (size_t i = 0; i < sites.size(); ++i) {
+      const nn::Conv2d& c = *sites[i].conv;
+      const double macs = static_cast<double>(gys[i].numel() * c.in_channels * c.kernel * c.kernel);
+      total += 2 * macs * (backward ? (xs[i].requires_grad() ? 3 : 2) : 1);
+    }
+    return total;
+  }
   // Forward of every site (conv_fwd_ms), then the backward of each (the rest of conv_ms).
   void run(double& fwd, double& total) {
     const auto t0 = Clock::now();
@@ -238,6 +254,7 @@ void BM_train_share(benchmark::State& state) {
   state.counters["conv_ms"] = benchmark::Counter(conv, avg);
   state.counters["conv_fwd_ms"] = benchmark::Counter(conv_fwd, avg);
   state.counters["conv_share"] = step > 0 ? conv / step : 0.0;
+  state.counters["conv_gflops"] = conv > 0 ? replay.flops() * static_cast<double>(state.iterations()) / conv / 1e6 : 0.0;
   state.counters["threads"] = omp_get_max_threads();
 }
 
@@ -268,6 +285,9 @@ void BM_sample_share(benchmark::State& state) {
   state.counters["eval_ms"] = benchmark::Counter(eval, avg);
   state.counters["conv_ms"] = benchmark::Counter(conv, avg);
   state.counters["conv_share"] = eval > 0 ? conv / eval : 0.0;
+  state.counters["conv_gflops"] = conv > 0 ? replay.flops() * static_cast<double>(state.iterations()) / conv / 1e6 : 0.0;
+  // A sampling run of BM_sample evaluates the score once per step: its convolutions take this long.
+  state.counters["conv_ms_per_run"] = benchmark::Counter(conv * static_cast<double>(kSampleSteps), avg);
   state.counters["threads"] = omp_get_max_threads();
 }
 
