@@ -138,13 +138,15 @@ names = {
     'sample': 'U-Net sampling, 64 samples x 100 Euler-Maruyama steps (ms/run)',
 }
 order = [m for m in names if any(r['mode'] == m for r in rows)]
+# per mode: all its pairs, and those kept (probe at or above fma_min; all when none is)
+pairs = {m: [r for r in rows if r['mode'] == m] for m in order}
+kept_pairs = {m: [r for r in pairs[m] if r['fma_gflops'] >= fma_min] or pairs[m] for m in order}
 print(f"\nFMA probe (2 threads): median {st.median(fmas):.0f} GFLOP/s, range {min(fmas):.0f}-{max(fmas):.0f}; "
       f"pairs below {fma_min:.0f} GFLOP/s are discarded (marked x).\n")
 print('| workload | pairs kept | momenta median | PyTorch (tuned) median | ratio PyTorch/momenta: median of pairs | ratio range | all pairs: median ratio |')
 print('|---|---|---|---|---|---|---|')
 for m in order:
-    rs = [r for r in rows if r['mode'] == m]
-    kept = [r for r in rs if r['fma_gflops'] >= fma_min] or rs
+    rs, kept = pairs[m], kept_pairs[m]
     print(f"| {names[m]} | {len(kept)}/{len(rs)} | {st.median(r['momenta_ms'] for r in kept):.1f} | "
           f"{st.median(r['pytorch_ms'] for r in kept):.1f} | **{st.median(r['ratio'] for r in kept):.2f}x** | "
           f"{min(r['ratio'] for r in kept):.2f}-{max(r['ratio'] for r in kept):.2f} | {st.median(r['ratio'] for r in rs):.2f}x |")
@@ -171,9 +173,7 @@ if share:
         b = share.get(m)
         if b is None:
             continue
-        rs = [r for r in rows if r['mode'] == m]
-        kept = [r for r in rs if r['fma_gflops'] >= fma_min] or rs
         conv = b['conv_ms'] if m == 'train' else b['conv_ms_per_run']
         print(f"| {names[m]} | {conv:.1f} | {b['conv_share']:.1%} | {b['conv_gflops']:.0f} | "
-              f"{b['conv_gflops'] / max(fmas):.0%} | {st.median(r['pytorch_ms'] for r in kept) / conv:.2f}x |")
+              f"{b['conv_gflops'] / max(fmas):.0%} | {st.median(r['pytorch_ms'] for r in kept_pairs[m]) / conv:.2f}x |")
 PYEOF

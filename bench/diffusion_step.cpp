@@ -183,6 +183,10 @@ struct ConvReplay {
     }
     return total;
   }
+  // GFLOP/s of `iterations` replays that took conv_ms milliseconds in all.
+  double gflops(double conv_ms, int64_t iterations) const {
+    return conv_ms > 0 ? flops() * static_cast<double>(iterations) / conv_ms / 1e6 : 0.0;
+  }
   // Forward of every site (conv_fwd_ms), then the backward of each (the rest of conv_ms).
   void run(double& fwd, double& total) {
     const auto t0 = Clock::now();
@@ -254,7 +258,7 @@ void BM_train_share(benchmark::State& state) {
   state.counters["conv_ms"] = benchmark::Counter(conv, avg);
   state.counters["conv_fwd_ms"] = benchmark::Counter(conv_fwd, avg);
   state.counters["conv_share"] = step > 0 ? conv / step : 0.0;
-  state.counters["conv_gflops"] = conv > 0 ? replay.flops() * static_cast<double>(state.iterations()) / conv / 1e6 : 0.0;
+  state.counters["conv_gflops"] = replay.gflops(conv, state.iterations());
   state.counters["threads"] = omp_get_max_threads();
 }
 
@@ -285,7 +289,7 @@ void BM_sample_share(benchmark::State& state) {
   state.counters["eval_ms"] = benchmark::Counter(eval, avg);
   state.counters["conv_ms"] = benchmark::Counter(conv, avg);
   state.counters["conv_share"] = eval > 0 ? conv / eval : 0.0;
-  state.counters["conv_gflops"] = conv > 0 ? replay.flops() * static_cast<double>(state.iterations()) / conv / 1e6 : 0.0;
+  state.counters["conv_gflops"] = replay.gflops(conv, state.iterations());
   // A sampling run of BM_sample evaluates the score once per step: its convolutions take this long.
   state.counters["conv_ms_per_run"] = benchmark::Counter(conv * static_cast<double>(kSampleSteps), avg);
   state.counters["threads"] = omp_get_max_threads();
